@@ -1,0 +1,54 @@
+"""
+### e-KTP outreach coverage, nightly
+
+Publishes report date **D** (WIB) for the run whose logical date is D: takes in the day's field
+recording batches from `EKTP_LANDING_DIR`, validates them with Great Expectations (rejected rows
+go to `ektp_quarantine` with their reasons), reconciles accepted recordings with the SIAK extract
+in force, and replaces D's partitions of the `ektp_coverage` tables in one transaction, together
+with every earlier-published date that late or changed files affect.
+
+Warehouse: the `ektp_warehouse` connection. Runbook and table reference: the project README.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import DAG, Asset, get_current_context, task
+from airflow.timetables.interval import CronDataIntervalTimetable
+
+from ektp import tasks
+
+COVERAGE_TABLES = Asset(name="ektp_coverage")
+
+with DAG(
+    dag_id="ektp_coverage_daily",
+    description="Validate e-KTP field recordings, reconcile with SIAK, publish daily coverage",
+    doc_md=__doc__,
+    # The interval [D 00:00 WIB, D+1 00:00 WIB) has logical date D and runs once D has ended.
+    schedule=CronDataIntervalTimetable("0 0 * * *", timezone="Asia/Jakarta"),
+    start_date=pendulum.datetime(2026, 11, 1, tz="Asia/Jakarta"),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"owner": "dukcapil-data", "retries": 2, "retry_delay": timedelta(minutes=5)},
+    tags=["ektp", "dukcapil", "coverage"],
+) as dag:
+
+    @task
+    def plan_file_loads() -> list[dict]:
+        ctx = get_current_context()
+        return tasks.plan_file_loads(ctx.get("logical_date"), ctx["dag_run"].run_after)
+
+    @task(map_index_template="{{ item_label }}")
+    def load_file_group(item: dict) -> dict:
+        ctx = get_current_context()
+        ctx["item_label"] = tasks.describe_item(item)
+        return tasks.load_file_group(item, ctx["run_id"])
+
+    @task(trigger_rule="none_failed", outlets=[COVERAGE_TABLES])
+    def publish_coverage() -> dict:
+        ctx = get_current_context()
+        return tasks.publish_coverage(ctx.get("logical_date"), ctx["run_id"], ctx["dag_run"].run_after)
+
+    load_file_group.expand(item=plan_file_loads()) >> publish_coverage()

@@ -1,0 +1,81 @@
+"""Settings, read only from the environment (one place, so every tool agrees)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta, timezone
+from pathlib import Path
+
+#: WIB. Indonesia has no daylight saving time, so a fixed offset is exact (contract: UTC+7).
+WIB = timezone(timedelta(hours=7), "WIB")
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SQL_DIR = PROJECT_ROOT / "sql"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
+WAREHOUSE_CONN_ID = "ektp_warehouse"
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    var_dir: Path
+    #: files validated together in one mapped task (bounds the number of task instances)
+    files_per_group: int
+    #: rows read at a time from a large file (bounds memory)
+    chunk_rows: int
+
+    @property
+    def data_docs_dir(self) -> Path:
+        return Path(os.environ.get("EKTP_DATA_DOCS_DIR") or self.var_dir / "data_docs")
+
+    @property
+    def report_dir(self) -> Path:
+        return Path(os.environ.get("EKTP_REPORT_DIR") or self.var_dir / "reports")
+
+
+def settings() -> Settings:
+    """Read the settings now (not at import time: tests change the environment)."""
+    landing = os.environ.get("EKTP_LANDING_DIR")
+    var_dir = Path(os.environ.get("EKTP_VAR_DIR") or PROJECT_ROOT / "var")
+    return Settings(
+        landing_dir=Path(landing) if landing else var_dir / "landing",
+        var_dir=var_dir,
+        files_per_group=int(os.environ.get("EKTP_FILES_PER_GROUP", "200")),
+        chunk_rows=int(os.environ.get("EKTP_CHUNK_ROWS", "500000")),
+    )
+
+
+def warehouse_url() -> str:
+    """The warehouse as a SQLAlchemy URL.
+
+    The contract names the Airflow connection ``ektp_warehouse``; its usual form is the
+    ``AIRFLOW_CONN_EKTP_WAREHOUSE`` URL, read directly so that tools outside Airflow agree.
+    Without it, a connection stored in Airflow's metadata database is used, and failing
+    that the embedded SQLite warehouse under ``var/``.
+    """
+    url = os.environ.get("AIRFLOW_CONN_EKTP_WAREHOUSE")
+    if not url:
+        url = _airflow_connection_uri()
+    if not url:
+        url = f"sqlite:///{settings().var_dir / 'warehouse.sqlite'}"
+    return sqlalchemy_url(url)
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Map Airflow-style URLs to the driver this project uses (psycopg 3)."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _airflow_connection_uri() -> str | None:
+    try:
+        from airflow.sdk import BaseHook
+
+        conn = BaseHook.get_connection(WAREHOUSE_CONN_ID)
+    except Exception:  # noqa: BLE001 - no Airflow context or no such connection: use the default
+        return None
+    return conn.get_uri()

@@ -1,0 +1,340 @@
+"""Validate landed files and write what became of every row, one transaction per file group.
+
+A file's rows are replaced whole (delete by path, insert) together with its manifest entry and
+a note of the date it changes, so the warehouse never holds half a file and the next publish
+knows which dates to redo. Nothing here publishes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from ektp import warehouse as wh
+from ektp.csv_reader import Chunk, CsvFile, RejectedFile, open_csv
+from ektp.landing import BATCH, LandedFile, fingerprint
+from ektp.validation import (
+    BATCH_REQUIRED,
+    MALFORMED,
+    REGISTRY_REQUIRED,
+    SuiteResult,
+    file_site,
+    load_suite,
+    prepare_batch,
+    prepare_registry,
+    run_suite,
+)
+
+log = logging.getLogger(__name__)
+
+RECORDING_COLUMNS = [
+    "file_path", "row_number", "recording_date", "batch_id", "site_code", "site_name", "operator_id",
+    "recorded_at", "nik", "full_name", "birth_date", "sex", "kelurahan_code_captured", "warnings",
+]
+RESIDENT_COLUMNS = ["extract_date", "row_number", "nik", "full_name", "birth_date", "sex", "kelurahan_code"]
+REJECTED_ROW_COLUMNS = [
+    "file_path", "row_number", "line_number", "file_kind", "file_date", "first_reason", "reasons",
+    "warnings", "raw_record", "rejected_at", "run_id",
+]
+RESULT_COLUMNS = [
+    "run_id", "validated_at", "suite_name", "file_path", "expectation_type", "column_name", "outcome",
+    "severity", "element_count", "unexpected_count", "success",
+]
+
+
+@dataclass
+class FileOutcome:
+    """Counts only (no row values): safe for logs and XComs."""
+
+    path: str
+    status: str
+    rows: int = 0
+    rejected: int = 0
+    loaded: int = 0
+    reason: str | None = None
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _raw_record(header: list[str], fields: list[str]) -> str:
+    if len(fields) != len(header):
+        return json.dumps({"_fields": fields}, ensure_ascii=False)
+    return json.dumps(dict(zip(header, fields, strict=True)), ensure_ascii=False)
+
+
+def forget_files(conn: Connection, paths: Iterable[str]) -> None:
+    """Remove everything a file contributed (before reloading it, or when it left the landing area)."""
+    for path in paths:
+        params = {"file_path": path}
+        wh.run_sql(conn, "load/delete_file_rows", params)
+
+
+def note_change(conn: Connection, change_date: date, run_id: str) -> None:
+    wh.run_sql(conn, "load/insert_pending_change", {"change_date": change_date, "noted_at": _now(), "run_id": run_id})
+
+
+def record_manifest(conn: Connection, landed: LandedFile, run_id: str, *, status: str, rows: int | None = None,
+                    rejected: int | None = None, reason: str | None = None, duplicate_of: str | None = None,
+                    site: tuple[str, str | None] = (None, None)) -> None:
+    wh.run_sql(conn, "load/insert_file_manifest", {
+        "file_path": landed.path, "file_kind": landed.kind, "file_date": landed.file_date,
+        "sha256": landed.sha256, "size_bytes": landed.size, "row_count": rows, "rows_rejected": rejected,
+        "status": status, "reason": reason, "duplicate_of": duplicate_of, "site_code": site[0],
+        "site_name": site[1], "validated_at": _now(), "run_id": run_id,
+    })
+
+
+def reject_file(conn: Connection, landed: LandedFile, reason: str, run_id: str) -> None:
+    wh.run_sql(conn, "load/insert_rejected_file", {
+        "file_path": landed.path, "file_kind": landed.kind, "file_date": landed.file_date,
+        "sha256": landed.sha256, "reason": reason, "rejected_at": _now(), "run_id": run_id,
+    })
+    record_manifest(conn, landed, run_id, status="rejected_file", reason=reason)
+
+
+# --- batches -----------------------------------------------------------------------------------
+
+def load_batch_files(engine: Engine, root: Path, files: list[LandedFile], run_id: str,
+                     chunk_rows: int) -> list[FileOutcome]:
+    """Validate a group of batch files together (one suite run) and replace their rows."""
+    files = [fingerprint(root, f) for f in files]  # the bytes actually read are the ones recorded
+    opened: list[tuple[LandedFile, CsvFile | None, str | None]] = []
+    for landed in files:
+        try:
+            opened.append((landed, open_csv(landed.absolute(root), BATCH_REQUIRED), None))
+        except RejectedFile as exc:
+            log.warning("rejected file %s: %s", landed.path, exc.reason)
+            opened.append((landed, None, exc.reason))
+
+    frames, malformed, sites, row_counts = [], [], {}, {}
+    for landed, csv_file, _ in opened:
+        if csv_file is None:
+            continue
+        rows = 0
+        site_frames = []
+        for chunk in csv_file.chunks(chunk_rows):
+            rows += len(chunk) + len(chunk.malformed)
+            frame = _chunk_frame(chunk, landed)
+            frame.attrs = {}
+            frames.append((landed, csv_file.header, frame))
+            site_frames.append(frame[["site_code", "site_name"]])
+            malformed.extend((landed, csv_file.header, m) for m in chunk.malformed)
+        both = pd.concat(site_frames) if site_frames else pd.DataFrame({"site_code": [], "site_name": []})
+        sites[landed.path] = file_site(both["site_code"], both["site_name"])
+        row_counts[landed.path] = rows
+
+    validated_at = _now()
+    accepted, rejected, results = [], [], []
+    outcomes = {f.path: FileOutcome(f.path, "loaded") for f, c, _ in opened if c is not None}
+    for landed, header, m in malformed:
+        row_number, line, fields = m
+        rejected.append([landed.path, row_number, line, BATCH, landed.file_date, MALFORMED, MALFORMED, None,
+                         _raw_record(header, fields), validated_at, run_id])
+        _count(outcomes[landed.path], MALFORMED)
+
+    if frames:
+        suite = load_suite("field_batch")
+        all_rows = pd.concat([f for _, _, f in frames], ignore_index=True)
+        headers = {landed.path: header for landed, header, _ in frames}
+        prepared = prepare_batch(all_rows, all_rows["_folder_date"])
+        result = run_suite(suite, prepared)
+        accepted.append(_accepted_recordings(all_rows, prepared, result))
+        rejected.extend(_rejected_rows(all_rows, result, headers, validated_at, run_id, BATCH))
+        results.extend(_result_rows(all_rows["_file_path"], result, validated_at, run_id))
+        bad = result.rejected()
+        for path, reasons in zip(all_rows["_file_path"][bad], result.reason_lists(bad), strict=True):
+            _count(outcomes[path], reasons[0])
+
+    with wh.transaction(engine) as conn:
+        forget_files(conn, [f.path for f in files])
+        for landed, csv_file, reason in opened:
+            note_change(conn, landed.file_date, run_id)
+            if csv_file is None:
+                reject_file(conn, landed, reason, run_id)
+                continue
+            out = outcomes[landed.path]
+            out.rows = row_counts[landed.path]
+            out.rejected = sum(out.reasons.values())
+            out.loaded = out.rows - out.rejected
+            record_manifest(conn, landed, run_id, status="loaded", rows=out.rows, rejected=out.rejected,
+                            site=sites[landed.path])
+        for frame in accepted:
+            _insert_frame(conn, "ektp_ingest.recording", RECORDING_COLUMNS, frame)
+        wh.bulk_insert(conn, "ektp_quarantine.rejected_row", REJECTED_ROW_COLUMNS, rejected)
+        wh.bulk_insert(conn, "ektp_ingest.validation_result", RESULT_COLUMNS, results)
+
+    report = list(outcomes.values()) + [FileOutcome(f.path, "rejected_file", reason=r) for f, c, r in opened if c is None]
+    for out in report:
+        log.info("%s: %s, %d rows, %d rejected %s", out.path, out.status, out.rows, out.rejected, out.reasons or "")
+    return report
+
+
+def _count(outcome: FileOutcome, reason: str) -> None:
+    outcome.reasons[reason] = outcome.reasons.get(reason, 0) + 1
+
+
+def _chunk_frame(chunk: Chunk, landed: LandedFile) -> pd.DataFrame:
+    frame = pd.DataFrame(chunk.columns, dtype="string")
+    frame["_row_number"] = np.asarray(chunk.row_numbers, dtype=np.int64)
+    frame["_line_number"] = np.asarray(chunk.line_numbers, dtype=np.int64)
+    frame["_file_path"] = landed.path
+    frame["_folder_date"] = landed.file_date.isoformat()
+    return frame
+
+
+def _accepted_recordings(rows: pd.DataFrame, prepared: pd.DataFrame, result: SuiteResult) -> pd.DataFrame:
+    ok = ~result.rejected()
+    p = prepared[ok]
+    return pd.DataFrame({
+        "file_path": rows["_file_path"][ok],
+        "row_number": rows["_row_number"][ok],
+        "recording_date": p["folder_date"],
+        "batch_id": p["batch_id"], "site_code": p["site_code"], "site_name": p["site_name"],
+        "operator_id": p["operator_id"],
+        # fixed-width UTC text sorts like the instant, so SQLite orders it the way PostgreSQL does
+        "recorded_at": p["recorded_utc"].dt.strftime("%Y-%m-%d %H:%M:%S.%f+00:00"),
+        "nik": p["nik"], "full_name": p["full_name"], "birth_date": p["birth_date_iso"], "sex": p["sex"],
+        "kelurahan_code_captured": p["kelurahan_code"],
+        "warnings": pd.Series(result.warning_strings(ok), index=p.index, dtype="string"),
+    })
+
+
+def _rejected_rows(rows: pd.DataFrame, result: SuiteResult, headers: dict[str, list[str]],
+                   at: datetime, run_id: str, kind: str) -> list[list]:
+    bad = result.rejected()
+    out = []
+    sub = rows[bad]
+    for (_, row), reasons, warnings in zip(sub.iterrows(), result.reason_lists(bad), result.warning_strings(bad),
+                                           strict=True):
+        header = headers[row["_file_path"]]
+        raw = json.dumps({name: row[name] for name in header}, ensure_ascii=False)
+        out.append([row["_file_path"], int(row["_row_number"]), int(row["_line_number"]), kind,
+                    date.fromisoformat(row["_folder_date"]), reasons[0], ",".join(reasons), warnings, raw, at, run_id])
+    return out
+
+
+def _result_rows(paths: pd.Series, result: SuiteResult, at: datetime, run_id: str) -> list[list]:
+    """Counts per file and expectation (unexpected_count), never the unexpected values themselves."""
+    sizes = paths.value_counts()
+    out = []
+    for o in result.outcomes:
+        hits = paths.iloc[o.unexpected].value_counts() if len(o.unexpected) else pd.Series(dtype=int)
+        for path, n in sizes.items():
+            bad = int(hits.get(path, 0))
+            out.append([run_id, at, result.suite.name, path, o.expectation_type, o.column, o.outcome,
+                        o.severity, int(n), bad, bad == 0])
+    return out
+
+
+def _insert_frame(conn: Connection, qualified: str, columns: list[str], frame: pd.DataFrame) -> None:
+    frame = frame[columns].astype(object).where(frame[columns].notna(), None)
+    wh.bulk_insert(conn, qualified, columns, frame.itertuples(index=False, name=None))
+
+
+# --- registry extracts ----------------------------------------------------------------------
+
+def load_registry_file(engine: Engine, root: Path, landed: LandedFile, run_id: str,
+                       chunk_rows: int) -> FileOutcome:
+    """Validate an extract in chunks and replace it; duplicate NIKs are found over the whole file in SQL."""
+    landed = fingerprint(root, landed)
+    try:
+        csv_file = open_csv(landed.absolute(root), REGISTRY_REQUIRED)
+    except RejectedFile as exc:
+        log.warning("rejected file %s: %s", landed.path, exc.reason)
+        with wh.transaction(engine) as conn:
+            forget_files(conn, [landed.path])
+            note_change(conn, landed.file_date, run_id)
+            reject_file(conn, landed, exc.reason, run_id)
+        return FileOutcome(landed.path, "rejected_file", reason=exc.reason)
+
+    suite = load_suite("registry_extract")
+    outcome = FileOutcome(landed.path, "loaded")
+    at = _now()
+    # niks of rows rejected for another reason still count as occurrences for duplicate_nik
+    rejected_niks: list[tuple[int, str]] = []
+    with wh.transaction(engine) as conn:
+        forget_files(conn, [landed.path])
+        note_change(conn, landed.file_date, run_id)
+        for chunk in csv_file.chunks(chunk_rows):
+            outcome.rows += len(chunk) + len(chunk.malformed)
+            rejected = [[landed.path, r, line, landed.kind, landed.file_date, MALFORMED, MALFORMED, None,
+                         _raw_record(csv_file.header, f), at, run_id] for r, line, f in chunk.malformed]
+            for _ in chunk.malformed:
+                _count(outcome, MALFORMED)
+            if len(chunk):
+                rows = _chunk_frame(chunk, landed)
+                prepared = prepare_registry(rows)
+                result = run_suite(suite, prepared)
+                bad = result.rejected()
+                rejected.extend(_rejected_rows(rows, result, {landed.path: csv_file.header}, at, run_id,
+                                               landed.kind))
+                for reasons in result.reason_lists(bad):
+                    _count(outcome, reasons[0])
+                well_formed = prepared["nik"].str.fullmatch(r"[0-9]{16}").fillna(False).to_numpy()
+                rejected_niks.extend(zip(rows["_row_number"][bad & well_formed].tolist(),
+                                         prepared["nik"][bad & well_formed].tolist(), strict=True))
+                wh.bulk_insert(conn, "ektp_ingest.validation_result", RESULT_COLUMNS,
+                                _result_rows(rows["_file_path"], result, at, run_id))
+                ok = ~bad
+                residents = pd.DataFrame({
+                    "extract_date": landed.file_date, "row_number": rows["_row_number"][ok],
+                    "nik": prepared["nik"][ok], "full_name": prepared["full_name"][ok],
+                    "birth_date": prepared["birth_date"][ok], "sex": prepared["sex"][ok],
+                    "kelurahan_code": prepared["kelurahan_code"][ok],
+                })
+                _insert_frame(conn, "ektp_ingest.registry_resident", RESIDENT_COLUMNS, residents)
+            wh.bulk_insert(conn, "ektp_quarantine.rejected_row", REJECTED_ROW_COLUMNS, rejected)
+        duplicates = _flag_duplicate_niks(conn, csv_file, landed, rejected_niks, at, run_id, chunk_rows)
+        if duplicates:
+            outcome.reasons["duplicate_nik"] = duplicates
+        outcome.rejected = sum(outcome.reasons.values())
+        outcome.loaded = outcome.rows - outcome.rejected
+        record_manifest(conn, landed, run_id, status="loaded", rows=outcome.rows, rejected=outcome.rejected)
+        wh.run_sql(conn, "load/insert_registry_extract", {
+            "extract_date": landed.file_date, "file_path": landed.path, "rows_received": outcome.rows,
+            "rows_rejected": outcome.rejected,
+        })
+    log.info("%s: %s, %d rows, %d rejected %s", landed.path, outcome.status, outcome.rows, outcome.rejected,
+             outcome.reasons)
+    return outcome
+
+
+def _flag_duplicate_niks(conn: Connection, csv_file: CsvFile, landed: LandedFile, rejected_niks: list[tuple[int, str]],
+                         at: datetime, run_id: str, chunk_rows: int) -> int:
+    """Reject every occurrence of a NIK that occurs more than once in the extract (contract §2.4).
+
+    Returns how many residents became rejected (rows already rejected for another reason only gain the reason).
+    """
+    stage = wh.table(conn, "ektp_ingest.registry_nik_stage")
+    conn.execute(sa.text(f"DELETE FROM {stage}"))
+    wh.bulk_insert(conn, "ektp_ingest.registry_nik_stage", ["row_number", "nik"], rejected_niks)
+    params = {"extract_date": landed.file_date, "file_path": landed.path}
+    moving = {r.row_number for r in wh.query(conn, "load/select_duplicate_residents", params)}
+    # rows already quarantined for another reason get duplicate_nik added to their reasons
+    wh.run_sql(conn, "load/append_duplicate_reason", params)
+    wh.run_sql(conn, "load/delete_duplicate_residents", params)
+    conn.execute(sa.text(f"DELETE FROM {stage}"))
+    if not moving:
+        return 0
+    # residents that turn out to be duplicates move to the quarantine whole, as received: read them again
+    rows = []
+    for chunk in csv_file.chunks(chunk_rows):
+        for i, row_number in enumerate(chunk.row_numbers):
+            if row_number in moving:
+                fields = [chunk.columns[name][i] for name in csv_file.header]
+                rows.append([landed.path, row_number, chunk.line_numbers[i], landed.kind, landed.file_date,
+                             "duplicate_nik", "duplicate_nik", None, _raw_record(csv_file.header, fields), at, run_id])
+    wh.bulk_insert(conn, "ektp_quarantine.rejected_row", REJECTED_ROW_COLUMNS, rows)
+    return len(moving)

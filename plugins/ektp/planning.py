@@ -1,0 +1,97 @@
+"""What a run for report date D must (re)load: contract §2.1 and §5.
+
+A run loads every new or changed file dated on or before its horizon, re-validates D's own
+files, records duplicate deliveries, and forgets files that left the landing area. The horizon
+is D, or the latest published date if that is later: a backfill of an early date must not leave
+a later published date built on files it has not seen (the contract's invariant).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from ektp import warehouse as wh
+from ektp.landing import REGISTRY, LandedFile, fingerprint, scan
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LoadPlan:
+    report_date: date
+    horizon: date
+    batch_groups: list[list[LandedFile]] = field(default_factory=list)
+    registry_files: list[LandedFile] = field(default_factory=list)
+    duplicates: list[tuple[LandedFile, str]] = field(default_factory=list)  # (copy, the delivery it repeats)
+    removed: list[tuple[str, date]] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+    def work_items(self) -> list[dict]:
+        """One item per mapped load task (paths, dates and hashes only: never row content).
+
+        Extracts come first: each is large and is its own item; batch files come in bounded groups.
+        """
+        items: list[dict] = []
+        if self.duplicates or self.removed:
+            items.append({"action": "record_skipped",
+                          "duplicates": [[f.to_xcom(), of] for f, of in self.duplicates],
+                          "removed": [[p, d.isoformat()] for p, d in self.removed]})
+        items += [{"action": "load_registry", "file": f.to_xcom()} for f in self.registry_files]
+        items += [{"action": "load_batches", "files": [f.to_xcom() for f in g]} for g in self.batch_groups]
+        return items
+
+
+def plan_loads(engine: Engine, root: Path, report_date: date, files_per_group: int) -> LoadPlan:
+    with engine.connect() as conn:
+        manifest = {r.file_path: r for r in wh.query(conn, "plan/select_file_manifest")}
+        latest = wh.query(conn, "plan/select_latest_published_date")[0].latest
+    latest = date.fromisoformat(latest) if isinstance(latest, str) else latest
+    horizon = max(report_date, latest) if latest else report_date
+
+    landed, ignored = scan(root)
+    for path in ignored:
+        log.info("ignored (not a batch or registry file of the landing layout): %s", path)
+    landed = [fingerprint(root, f) for f in landed if f.file_date <= horizon]
+    plan = LoadPlan(report_date, horizon, ignored=ignored)
+
+    # Identical bytes are one delivery: the smallest relative path is it (contract §2.1).
+    first_by_hash: dict[str, str] = {}
+    for f in landed:  # sorted by path
+        first_by_hash.setdefault(f.sha256, f.path)
+
+    to_load: list[LandedFile] = []
+    for f in landed:
+        seen = manifest.get(f.path)
+        original = first_by_hash[f.sha256]
+        if original != f.path:
+            if seen is None or seen.sha256 != f.sha256 or seen.status != "duplicate_delivery" \
+                    or seen.duplicate_of != original:
+                plan.duplicates.append((f, original))
+            else:
+                plan.unchanged += 1
+            continue
+        unchanged = seen is not None and seen.sha256 == f.sha256 and seen.status != "duplicate_delivery"
+        if unchanged and f.file_date != report_date:
+            plan.unchanged += 1
+        else:
+            to_load.append(f)
+
+    present = {f.path for f in landed}
+    for path, seen in manifest.items():
+        seen_date = date.fromisoformat(seen.file_date) if isinstance(seen.file_date, str) else seen.file_date
+        if seen_date <= horizon and path not in present:
+            plan.removed.append((path, seen_date))
+
+    batches = [f for f in to_load if f.kind != REGISTRY]
+    plan.registry_files = [f for f in to_load if f.kind == REGISTRY]
+    plan.batch_groups = [batches[i:i + files_per_group] for i in range(0, len(batches), files_per_group)]
+    log.info("plan for %s (horizon %s): %d batch files in %d groups, %d extracts, %d duplicate deliveries, "
+             "%d removed, %d unchanged, %d ignored", report_date, horizon, len(batches), len(plan.batch_groups),
+             len(plan.registry_files), len(plan.duplicates), len(plan.removed), plan.unchanged, len(ignored))
+    return plan

@@ -1,0 +1,119 @@
+"""The callables behind the DAG's tasks. Each opens its own warehouse engine and returns only
+counts, paths and dates (XComs never carry row content or NIKs).
+
+Heavy libraries (pandas, Great Expectations) load inside the functions, when a task runs,
+so importing this module while the DAG is parsed stays cheap.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+
+from ektp.config import WIB, settings
+
+log = logging.getLogger(__name__)
+
+
+def report_date_of(logical_date: datetime | None, run_after: datetime | None = None) -> date:
+    """The run for logical date D publishes D, D taken in WIB (contract §5).
+
+    ``airflow dags test ektp_coverage_daily 2026-11-02`` gives 2026-11-02T00:00 UTC (07:00 WIB); the
+    nightly schedule gives 2026-11-02T00:00 WIB. Both are 2 November in WIB. A run without a
+    logical date (a manual trigger) reports on the WIB day before it starts, the last complete day.
+    """
+    if logical_date is not None:
+        wib = logical_date.astimezone(WIB)
+        return date(wib.year, wib.month, wib.day)  # a plain date: drivers reject pendulum's subclass
+    if run_after is None:
+        raise ValueError("a run needs a logical date to know which report date it publishes")
+    return date.fromordinal(run_after.astimezone(WIB).date().toordinal() - 1)
+
+
+def _engine():
+    from ektp.warehouse import make_engine
+
+    return make_engine()
+
+
+def plan_file_loads(logical_date: datetime | None, run_after: datetime | None = None) -> list[dict]:
+    from ektp.planning import plan_loads
+    from ektp.warehouse import migrate
+
+    cfg = settings()
+    engine = _engine()
+    migrate(engine)
+    plan = plan_loads(engine, cfg.landing_dir, report_date_of(logical_date, run_after), cfg.files_per_group)
+    return plan.work_items()
+
+
+def describe_item(item: dict) -> str:
+    """A short label for the Airflow UI's mapped task list."""
+    if item["action"] == "load_batches":
+        files = item["files"]
+        return f"{len(files)} batch files {files[0]['file_date']}..{files[-1]['file_date']}"
+    if item["action"] == "load_registry":
+        return f"extract {item['file']['file_date']}"
+    return "duplicate deliveries and removed files"
+
+
+def load_file_group(item: dict, run_id: str) -> dict:
+    """One work item of the plan: record skipped files, load an extract, or load a group of batches."""
+    action = item["action"]
+    if action == "record_skipped":
+        return record_skipped_files(item, run_id)
+    if action == "load_registry":
+        return {"files": [load_registry_extract(item["file"], run_id)]}
+    if action == "load_batches":
+        return {"files": load_batch_group(item["files"], run_id)}
+    raise ValueError(f"unknown work item {action!r}")
+
+
+def record_skipped_files(plan: dict, run_id: str) -> dict:
+    """Duplicate deliveries are recorded (rows not loaded); files gone from the landing area are forgotten."""
+    from ektp import loading
+    from ektp import warehouse as wh
+    from ektp.landing import LandedFile
+
+    engine = _engine()
+    with wh.transaction(engine) as conn:
+        for data, original in plan["duplicates"]:
+            landed = LandedFile.from_xcom(data)
+            loading.forget_files(conn, [landed.path])
+            loading.record_manifest(conn, landed, run_id, status="duplicate_delivery", duplicate_of=original,
+                                    reason=f"identical bytes to {original}")
+            loading.note_change(conn, landed.file_date, run_id)
+            log.info("duplicate delivery %s (identical to %s): skipped", landed.path, original)
+        for path, day in plan["removed"]:
+            loading.forget_files(conn, [path])
+            loading.note_change(conn, date.fromisoformat(day), run_id)
+            log.warning("%s is no longer in the landing area: its rows are withdrawn", path)
+    return {"duplicates": len(plan["duplicates"]), "removed": len(plan["removed"])}
+
+
+def load_batch_group(group: list[dict], run_id: str) -> list[dict]:
+    from dataclasses import asdict
+
+    from ektp.landing import LandedFile
+    from ektp.loading import load_batch_files
+
+    cfg = settings()
+    files = [LandedFile.from_xcom(f) for f in group]
+    return [asdict(o) for o in load_batch_files(_engine(), cfg.landing_dir, files, run_id, cfg.chunk_rows)]
+
+
+def load_registry_extract(landed: dict, run_id: str) -> dict:
+    from dataclasses import asdict
+
+    from ektp.landing import LandedFile
+    from ektp.loading import load_registry_file
+
+    cfg = settings()
+    return asdict(load_registry_file(_engine(), cfg.landing_dir, LandedFile.from_xcom(landed), run_id,
+                                     cfg.chunk_rows))
+
+
+def publish_coverage(logical_date: datetime | None, run_id: str, run_after: datetime | None = None) -> dict:
+    from ektp.publishing import publish
+
+    return publish(_engine(), report_date_of(logical_date, run_after), run_id).to_xcom()

@@ -1,0 +1,184 @@
+"""Row validation with Great Expectations (contract §2.2, §2.4).
+
+The suites in ``expectations/*.json`` hold the rules; this module prepares a frame (trims,
+normalises the NIK, parses dates) so that each rule is one expectation, runs the suite with
+``result_format=COMPLETE``, and turns ``unexpected_index_list`` into each row's reasons.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+from ektp import nik
+from ektp.config import EXPECTATIONS_DIR
+
+log = logging.getLogger(__name__)
+
+BATCH_REQUIRED = ("batch_id", "site_code", "site_name", "operator_id", "recorded_at",
+                  "nik", "full_name", "birth_date", "sex")
+BATCH_COLUMNS = BATCH_REQUIRED + ("kelurahan_code",)
+REGISTRY_REQUIRED = ("nik", "full_name", "birth_date", "sex", "kelurahan_code")
+MALFORMED = "malformed_row"
+WIB_OFFSET = pd.Timedelta(hours=7)
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    """What one expectation found, by row position in the validated frame."""
+
+    expectation_type: str
+    column: str | None
+    outcome: str
+    severity: str
+    unexpected: np.ndarray
+
+
+@dataclass(frozen=True)
+class SuiteResult:
+    reasons: np.ndarray  # (rows, len(reason_order)) bool
+    warnings: np.ndarray  # (rows, len(warnings)) bool
+    outcomes: list[ExpectationOutcome]
+    suite: LoadedSuite
+
+    def rejected(self) -> np.ndarray:
+        return self.reasons.any(axis=1)
+
+    def reason_lists(self, mask: np.ndarray) -> list[list[str]]:
+        return _names(self.reasons[mask], self.suite.reason_order)
+
+    def warning_strings(self, mask: np.ndarray) -> list[str | None]:
+        return [",".join(w) or None for w in _names(self.warnings[mask], self.suite.warnings)]
+
+
+def _names(matrix: np.ndarray, names: list[str]) -> list[list[str]]:
+    rows, cols = np.nonzero(matrix)
+    out: list[list[str]] = [[] for _ in range(matrix.shape[0])]
+    for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+        out[r].append(names[c])  # np.nonzero walks row-major, so names stay in contract order
+    return out
+
+
+@dataclass(frozen=True)
+class LoadedSuite:
+    name: str
+    suite: object  # great_expectations.ExpectationSuite
+    reason_order: list[str]
+    warnings: list[str]
+
+
+@cache
+def _gx_batch_definition():
+    # Imported here: Great Expectations is heavy and must not load when the DAG is parsed.
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    import ektp.gx_expectations  # noqa: F401 - registers the custom expectations
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_pandas("landing")
+    return source.add_dataframe_asset("rows").add_batch_definition_whole_dataframe("all rows")
+
+
+@cache
+def load_suite(name: str) -> LoadedSuite:
+    _gx_batch_definition()
+    from great_expectations.core.expectation_suite import ExpectationSuite
+
+    data = json.loads((EXPECTATIONS_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    suite = ExpectationSuite(name=data["name"], expectations=data["expectations"], meta=data["meta"])
+    return LoadedSuite(name, suite, data["meta"]["reason_order"], data["meta"]["warnings"])
+
+
+def run_suite(suite: LoadedSuite, frame: pd.DataFrame) -> SuiteResult:
+    """Validate ``frame`` (index 0..n-1) and map each expectation's unexpected rows to reasons."""
+    frame = frame.reset_index(drop=True)
+    batch = _gx_batch_definition().get_batch(batch_parameters={"dataframe": frame})
+    result = batch.validate(suite.suite, result_format={"result_format": "COMPLETE"})
+    reasons = np.zeros((len(frame), len(suite.reason_order)), dtype=bool)
+    warnings = np.zeros((len(frame), len(suite.warnings)), dtype=bool)
+    outcomes = []
+    for item in result.results:
+        config = item.expectation_config
+        if item.exception_info and item.exception_info.get("raised_exception"):
+            raise RuntimeError(f"expectation {config.type} failed to run: {item.exception_info['exception_message']}")
+        meta = config.meta
+        positions = np.asarray(item.result.get("unexpected_index_list") or [], dtype=np.int64)
+        if meta["severity"] == "reject":
+            reasons[positions, suite.reason_order.index(meta["outcome"])] = True
+        else:
+            warnings[positions, suite.warnings.index(meta["outcome"])] = True
+        column = config.kwargs.get("column") or f"{config.kwargs.get('column_A')},{config.kwargs.get('column_B')}"
+        outcomes.append(ExpectationOutcome(config.type, column, meta["outcome"], meta["severity"], positions))
+    return SuiteResult(reasons, warnings, outcomes, suite)
+
+
+def _trimmed(values: pd.Series) -> pd.Series:
+    return values.astype("string").str.strip()
+
+
+def prepare_batch(raw: pd.DataFrame, folder_dates: pd.Series) -> pd.DataFrame:
+    """Columns the field-batch suite checks. Empty after trimming -> null (the missing_value rule)."""
+    out = pd.DataFrame(index=raw.index)
+    for column in BATCH_COLUMNS:
+        values = _trimmed(raw[column]) if column in raw else pd.Series(pd.NA, index=raw.index, dtype="string")
+        out[column] = values.mask(values == "")
+    out["nik"] = nik.normalise(out["nik"]).where(out["nik"].notna())
+    out["sex"] = out["sex"].str.upper()
+    from ektp.gx_expectations import parse_iso_dates, parse_iso_timestamps
+
+    recorded = parse_iso_timestamps(out["recorded_at"])
+    out["recorded_utc"] = recorded
+    out["folder_date"] = folder_dates.astype("string").to_numpy()
+    out["recorded_date"] = (recorded + WIB_OFFSET).dt.strftime("%Y-%m-%d").astype("string")
+    # birth_date is compared with the recording day; without a usable recorded_at, the folder's date.
+    out["recorded_on"] = out["recorded_date"].fillna(out["folder_date"])
+    birth = parse_iso_dates(out["birth_date"])
+    out["birth_date_iso"] = birth.dt.strftime("%Y-%m-%d").astype("string")
+    out["birth_ddmmyy"] = birth.dt.strftime("%d%m%y").astype("string")
+    out["nik_ddmmyy"] = nik.encoded_birth_ddmmyy(out["nik"].fillna(""))
+    out["nik_sex"] = nik.encoded_sex(out["nik"].fillna(""))
+    out["age_on_recording"] = _age_years(birth, pd.to_datetime(out["recorded_on"], format="%Y-%m-%d"))
+    return out
+
+
+def _age_years(birth: pd.Series, on: pd.Series) -> pd.Series:
+    """Whole years from birth to ``on`` (birthday not yet reached that year counts one less)."""
+    years = on.dt.year - birth.dt.year
+    before_birthday = (on.dt.month * 100 + on.dt.day) < (birth.dt.month * 100 + birth.dt.day)
+    return (years - before_birthday.astype("Int64")).astype("Float64")
+
+
+def prepare_registry(raw: pd.DataFrame) -> pd.DataFrame:
+    """Columns the registry suite checks. Empty values stay empty strings: the format rules reject them."""
+    out = pd.DataFrame(index=raw.index)
+    for column in REGISTRY_REQUIRED:
+        out[column] = _trimmed(raw[column])
+    out["nik"] = nik.normalise(out["nik"])
+    return out
+
+
+def file_site(site_codes: pd.Series, site_names: pd.Series) -> tuple[str, str | None]:
+    """The site a batch file counts under: its most common non-empty site_code (ties: smallest)."""
+    codes = _trimmed(site_codes)
+    codes = codes[codes.notna() & (codes != "")]
+    names = _trimmed(site_names)
+    names = names[names.notna() & (names != "")]
+    smallest_name = min(names) if len(names) else None
+    if codes.empty:
+        return "", smallest_name
+    counts = codes.value_counts()
+    best = counts[counts == counts.max()].index
+    return min(best), smallest_name
+
+
+def wib_date(value: pd.Timestamp) -> date:
+    return (value + timedelta(hours=7)).date()

@@ -1,0 +1,1 @@
+SELECT file_path, file_kind, file_date, sha256, status, duplicate_of FROM ektp_ingest.file_manifest;

@@ -1,0 +1,200 @@
+-- Warehouse tables of the three schemas (contract §4). Idempotent: every run applies it.
+-- Written for PostgreSQL; the embedded SQLite warehouse gets the same tables without schemas
+-- (ektp.warehouse drops CREATE SCHEMA / COMMENT ON and the schema prefixes for SQLite).
+CREATE SCHEMA IF NOT EXISTS ektp_ingest;
+CREATE SCHEMA IF NOT EXISTS ektp_quarantine;
+CREATE SCHEMA IF NOT EXISTS ektp_coverage;
+
+-- Current Kemendagri list, for the names in published tables.
+CREATE TABLE IF NOT EXISTS ektp_ingest.region (
+    region_code  TEXT PRIMARY KEY,
+    region_name  TEXT NOT NULL,
+    region_level INTEGER NOT NULL
+);
+
+-- Every landed file the pipeline has seen, with what became of it.
+CREATE TABLE IF NOT EXISTS ektp_ingest.file_manifest (
+    file_path     TEXT PRIMARY KEY,
+    file_kind     TEXT NOT NULL,          -- batch | registry
+    file_date     DATE NOT NULL,          -- recording date (batch) or extract date (registry)
+    sha256        TEXT NOT NULL,
+    size_bytes    BIGINT NOT NULL,
+    row_count     BIGINT,                 -- data rows (not the header, not empty lines); NULL if rejected
+    rows_rejected BIGINT,
+    status        TEXT NOT NULL,          -- loaded | rejected_file | duplicate_delivery
+    reason        TEXT,
+    duplicate_of  TEXT,
+    site_code     TEXT,                   -- batch files: the site the file counts under
+    site_name     TEXT,                   -- smallest non-empty site_name among its well-formed rows
+    validated_at  TIMESTAMPTZ NOT NULL,
+    run_id        TEXT NOT NULL
+);
+
+-- Every batch row that passed validation, with its duplicate and reconciliation status.
+CREATE TABLE IF NOT EXISTS ektp_ingest.recording (
+    file_path               TEXT NOT NULL,
+    row_number              INTEGER NOT NULL,
+    recording_date          DATE NOT NULL,
+    batch_id                TEXT NOT NULL,
+    site_code               TEXT NOT NULL,
+    site_name               TEXT NOT NULL,
+    operator_id             TEXT NOT NULL,
+    recorded_at             TIMESTAMPTZ NOT NULL,
+    nik                     TEXT NOT NULL,
+    full_name               TEXT NOT NULL,
+    birth_date              DATE NOT NULL,
+    sex                     TEXT NOT NULL,
+    kelurahan_code_captured TEXT,
+    warnings                TEXT,
+    duplicate_status        TEXT,         -- accepted | duplicate_in_batch | already_recorded
+    extract_date            DATE,         -- the extract in force on recording_date
+    reconciliation_status   TEXT,         -- matched | identity_mismatch | not_in_extract | no_extract
+    PRIMARY KEY (file_path, row_number)
+);
+CREATE INDEX IF NOT EXISTS recording_by_nik
+    ON ektp_ingest.recording (nik, recorded_at, file_path, row_number);
+CREATE INDEX IF NOT EXISTS recording_by_date ON ektp_ingest.recording (recording_date);
+
+-- One row per loaded registry extract (the latest extract_date <= D is in force on D).
+CREATE TABLE IF NOT EXISTS ektp_ingest.registry_extract (
+    extract_date     DATE PRIMARY KEY,
+    file_path        TEXT NOT NULL,
+    rows_received    BIGINT NOT NULL,
+    rows_rejected    BIGINT NOT NULL,
+    target_residents BIGINT NOT NULL
+);
+
+-- Valid residents of each extract (rejected extract rows live in the quarantine).
+CREATE TABLE IF NOT EXISTS ektp_ingest.registry_resident (
+    extract_date   DATE NOT NULL,
+    row_number     INTEGER NOT NULL,
+    nik            TEXT NOT NULL,
+    full_name      TEXT,
+    birth_date     DATE NOT NULL,
+    sex            TEXT NOT NULL,
+    kelurahan_code TEXT NOT NULL,
+    PRIMARY KEY (extract_date, row_number)
+);
+CREATE INDEX IF NOT EXISTS registry_resident_by_nik ON ektp_ingest.registry_resident (extract_date, nik);
+
+-- Work table: NIKs of extract rows rejected for another reason, while duplicates are counted.
+CREATE TABLE IF NOT EXISTS ektp_ingest.registry_nik_stage (
+    row_number INTEGER NOT NULL,
+    nik        TEXT NOT NULL
+);
+
+-- Great Expectations results, per run, file and expectation (history: appended, never replaced).
+CREATE TABLE IF NOT EXISTS ektp_ingest.validation_result (
+    run_id           TEXT NOT NULL,
+    validated_at     TIMESTAMPTZ NOT NULL,
+    suite_name       TEXT NOT NULL,
+    file_path        TEXT NOT NULL,
+    expectation_type TEXT NOT NULL,
+    column_name      TEXT,
+    outcome          TEXT NOT NULL,       -- the rejection reason or warning it decides
+    severity         TEXT NOT NULL,       -- reject | warning
+    element_count    BIGINT NOT NULL,
+    unexpected_count BIGINT NOT NULL,
+    success          BOOLEAN NOT NULL
+);
+
+-- Dates whose inputs changed since they were last published (a killed run leaves them here).
+CREATE TABLE IF NOT EXISTS ektp_ingest.pending_change (
+    change_date DATE NOT NULL,
+    noted_at    TIMESTAMPTZ NOT NULL,
+    run_id      TEXT NOT NULL
+);
+
+-- Report dates published so far, and the work list of the publish transaction.
+CREATE TABLE IF NOT EXISTS ektp_ingest.published_report (
+    report_date  DATE PRIMARY KEY,
+    extract_date DATE,
+    published_at TIMESTAMPTZ NOT NULL,
+    run_id       TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ektp_ingest.publish_queue (
+    report_date DATE PRIMARY KEY
+);
+
+-- Files rejected whole (undecodable, no header, missing a required column).
+CREATE TABLE IF NOT EXISTS ektp_quarantine.rejected_file (
+    file_path   TEXT PRIMARY KEY,
+    file_kind   TEXT NOT NULL,
+    file_date   DATE NOT NULL,
+    sha256      TEXT NOT NULL,
+    reason      TEXT NOT NULL,
+    rejected_at TIMESTAMPTZ NOT NULL,
+    run_id      TEXT NOT NULL
+);
+
+-- Every rejected row, whole: raw_record is a JSON object of the fields as received
+-- (a malformed row keeps its fields as a JSON array under "_fields").
+CREATE TABLE IF NOT EXISTS ektp_quarantine.rejected_row (
+    file_path    TEXT NOT NULL,
+    row_number   INTEGER NOT NULL,
+    line_number  INTEGER NOT NULL,
+    file_kind    TEXT NOT NULL,
+    file_date    DATE NOT NULL,
+    first_reason TEXT NOT NULL,
+    reasons      TEXT NOT NULL,           -- every failing reason, comma-separated, in contract order
+    warnings     TEXT,
+    raw_record   TEXT NOT NULL,
+    rejected_at  TIMESTAMPTZ NOT NULL,
+    run_id       TEXT NOT NULL,
+    PRIMARY KEY (file_path, row_number)
+);
+
+-- Published tables (contract §4): whole report_date partitions, replaced in one transaction.
+CREATE TABLE IF NOT EXISTS ektp_coverage.kelurahan_daily (
+    report_date      DATE NOT NULL,
+    extract_date     DATE NOT NULL,
+    kecamatan_code   TEXT NOT NULL,
+    kecamatan_name   TEXT NOT NULL,
+    kelurahan_code   TEXT NOT NULL,
+    kelurahan_name   TEXT NOT NULL,
+    target_residents BIGINT NOT NULL,
+    recorded_on_date BIGINT NOT NULL,
+    recorded_to_date BIGINT NOT NULL,
+    remaining        BIGINT NOT NULL,
+    coverage_pct     NUMERIC(6, 2) NOT NULL,
+    published_at     TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (report_date, kelurahan_code)
+);
+
+CREATE TABLE IF NOT EXISTS ektp_coverage.kecamatan_daily (
+    report_date      DATE NOT NULL,
+    extract_date     DATE NOT NULL,
+    kecamatan_code   TEXT NOT NULL,
+    kecamatan_name   TEXT NOT NULL,
+    target_residents BIGINT NOT NULL,
+    recorded_on_date BIGINT NOT NULL,
+    recorded_to_date BIGINT NOT NULL,
+    remaining        BIGINT NOT NULL,
+    coverage_pct     NUMERIC(6, 2) NOT NULL,
+    published_at     TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (report_date, kecamatan_code)
+);
+
+CREATE TABLE IF NOT EXISTS ektp_coverage.site_daily (
+    report_date       DATE NOT NULL,
+    site_code         TEXT NOT NULL,
+    site_name         TEXT NOT NULL,
+    batch_files       BIGINT NOT NULL,
+    rows_received     BIGINT NOT NULL,
+    rows_rejected     BIGINT NOT NULL,
+    rows_duplicate    BIGINT NOT NULL,
+    rows_accepted     BIGINT NOT NULL,
+    matched           BIGINT NOT NULL,
+    identity_mismatch BIGINT NOT NULL,
+    not_in_extract    BIGINT NOT NULL,
+    published_at      TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (report_date, site_code)
+);
+
+CREATE TABLE IF NOT EXISTS ektp_coverage.rejections_daily (
+    report_date  DATE NOT NULL,
+    reason       TEXT NOT NULL,
+    rows         BIGINT NOT NULL,
+    published_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (report_date, reason)
+);
