@@ -17,7 +17,6 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import DAG, Asset, get_current_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
-
 from ektp import tasks
 
 COVERAGE_TABLES = Asset(name="ektp_coverage")

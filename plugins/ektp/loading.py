@@ -175,7 +175,8 @@ def load_batch_files(engine: Engine, root: Path, files: list[LandedFile], run_id
         wh.bulk_insert(conn, "ektp_quarantine.rejected_row", REJECTED_ROW_COLUMNS, rejected)
         wh.bulk_insert(conn, "ektp_ingest.validation_result", RESULT_COLUMNS, results)
 
-    report = list(outcomes.values()) + [FileOutcome(f.path, "rejected_file", reason=r) for f, c, r in opened if c is None]
+    report = list(outcomes.values())
+    report += [FileOutcome(f.path, "rejected_file", reason=r) for f, c, r in opened if c is None]
     for out in report:
         log.info("%s: %s, %d rows, %d rejected %s", out.path, out.status, out.rows, out.rejected, out.reasons or "")
     return report

@@ -1,0 +1,35 @@
+# e-KTP outreach coverage pipeline. `make help` lists the targets.
+SHELL := bash
+export UV_PYTHON_DOWNLOADS := never
+# This machine sets PYTHONDONTWRITEBYTECODE, so bytecode is compiled at install time instead.
+export UV_COMPILE_BYTECODE := 1
+UV := $(shell command -v uv 2>/dev/null || echo .venv-tools/bin/uv)
+
+.PHONY: help venv sample test lint lock-check bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+
+$(UV):
+	python3.11 -m venv .venv-tools && .venv-tools/bin/pip install -q 'uv==0.13.9'
+
+venv: $(UV)  ## create .venv from uv.lock (exactly, no drift)
+	$(UV) sync --frozen --python python3.11
+
+sample: venv  ## generate sample data, run the DAG for each date on embedded SQLite, print coverage
+	bash scripts/run-sample.sh
+
+lock-check: $(UV)  ## fail if uv.lock no longer matches pyproject.toml
+	$(UV) lock --check
+
+lint: venv  ## ruff
+	.venv/bin/ruff check .
+
+test: venv lock-check lint  ## the whole test suite (needs PostgreSQL on 127.0.0.1:5432)
+	.venv/bin/pytest
+
+bench: venv  ## national-scale benchmark against the COPY/SQL floor (see BENCHMARKS.md)
+	bash scripts/benchmark.sh
+
+clean:  ## remove local run state (var/)
+	rm -rf var

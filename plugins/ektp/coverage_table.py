@@ -1,0 +1,50 @@
+"""Print a published date's kecamatan coverage as a table (``python -m ektp.coverage_table``)."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+
+import sqlalchemy as sa
+
+from ektp import warehouse as wh
+
+COLUMNS = ["kecamatan_code", "kecamatan_name", "target_residents", "recorded_on_date",
+           "recorded_to_date", "remaining", "coverage_pct"]
+
+
+def kecamatan_rows(engine: sa.Engine, report_date: date) -> list[dict]:
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in wh.query(conn, "report/select_kecamatan_coverage",
+                                                   {"report_date": report_date})]
+
+
+def render(rows: list[dict], report_date: date) -> str:
+    header = ["kecamatan", "name", "target", "on date", "to date", "remaining", "coverage %"]
+    body = [[r["kecamatan_code"], r["kecamatan_name"], r["target_residents"], r["recorded_on_date"],
+             r["recorded_to_date"], r["remaining"], f"{float(r['coverage_pct']):.2f}"] for r in rows]
+    if rows:
+        t = [sum(r[c] for r in rows) for c in COLUMNS[2:6]]
+        body.append(["TOTAL", "", *t, f"{100 * t[2] / t[0]:.2f}" if t[0] else "-"])
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *body, strict=True)]
+    lines = [f"e-KTP outreach coverage by kecamatan, {report_date.isoformat()}", ""]
+    for i, row in enumerate([header, *body]):
+        pairs = enumerate(zip(row, widths, strict=True))
+        cells = [str(x).ljust(w) if j < 2 else str(x).rjust(w) for j, (x, w) in pairs]
+        lines.append("  ".join(cells))
+        if i == 0 or (rows and i == len(body) - 1):
+            lines.append("  ".join("-" * w for w in widths))
+    if not rows:
+        lines.append("(nothing published for this date)")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--date", type=date.fromisoformat, required=True, help="report date, YYYY-MM-DD")
+    args = parser.parse_args(argv)
+    print(render(kecamatan_rows(wh.make_engine(), args.date), args.date))
+
+
+if __name__ == "__main__":
+    main()

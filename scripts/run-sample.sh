@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The README's first command: sample landing area -> the DAG for each sample date on the embedded
+# SQLite warehouse -> the kecamatan coverage of the last date.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/airflow-env.sh
+rm -rf var/landing var/warehouse.sqlite* var/reports
+mkdir -p "$AIRFLOW_HOME"
+python -m ektp.sample_data --landing "$EKTP_LANDING_DIR" --seed 42 --days 3 --quiet
+[ -f "$AIRFLOW_HOME/airflow.db" ] || airflow db migrate > "$AIRFLOW_HOME/migrate.log" 2>&1
+dates=$(ls "$EKTP_LANDING_DIR/batches")
+for d in $dates; do
+  echo "running ektp_coverage_daily for $d ..."
+  airflow dags test ektp_coverage_daily "$d" > "$AIRFLOW_HOME/dags-test-$d.log" 2>&1 \
+    || { echo "run for $d failed: see $AIRFLOW_HOME/dags-test-$d.log" >&2; exit 1; }
+done
+python -m ektp.coverage_table --date "$(echo "$dates" | tail -n 1)"

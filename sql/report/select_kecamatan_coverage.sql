@@ -1,0 +1,4 @@
+SELECT kecamatan_code, kecamatan_name, target_residents, recorded_on_date, recorded_to_date, remaining, coverage_pct
+  FROM ektp_coverage.kecamatan_daily
+ WHERE report_date = :report_date
+ ORDER BY kecamatan_code;

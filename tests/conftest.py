@@ -1,0 +1,141 @@
+"""Shared fixtures: real PostgreSQL databases, SQLite files, a migrated Airflow home, sample landings.
+
+Airflow reads its configuration when first imported, so the environment for a project-local,
+migrated AIRFLOW_HOME is set here, before any test module imports Airflow.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_ADMIN_URL = os.environ.get("EKTP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+SESSION_HOME = ROOT / "var" / "test-airflow"
+
+os.environ.setdefault("AIRFLOW_HOME", str(SESSION_HOME))
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
+os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(ROOT / "plugins")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
+
+
+def airflow_env(landing: Path, warehouse_url: str, **extra: str) -> dict[str, str]:
+    """The environment contract §5 names for running a date with the real Airflow CLI."""
+    env = dict(os.environ)
+    env.update({
+        "EKTP_LANDING_DIR": str(landing),
+        "AIRFLOW_CONN_EKTP_WAREHOUSE": warehouse_url,
+        "PYTHONPATH": str(ROOT / "plugins"),
+        "PATH": f"{ROOT / '.venv' / 'bin'}:{env.get('PATH', '')}",
+    })
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="session")
+def airflow_home() -> Path:
+    """A migrated Airflow metadata database (SQLite) shared by the session."""
+    home = Path(os.environ["AIRFLOW_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / ".migrated").exists():
+        subprocess.run([str(ROOT / ".venv/bin/airflow"), "db", "migrate"], check=True, capture_output=True,
+                       env=dict(os.environ))
+        (home / ".migrated").touch()
+    return home
+
+
+def run_airflow_date(report_date: date | str, landing: Path, warehouse_url: str, timeout: int = 300,
+                     **extra: str) -> subprocess.CompletedProcess:
+    """`airflow dags test ektp_coverage_daily D`, exactly as an operator would run it."""
+    return subprocess.run(
+        [str(ROOT / ".venv/bin/airflow"), "dags", "test", "ektp_coverage_daily", str(report_date)],
+        env=airflow_env(landing, warehouse_url, **extra), capture_output=True, text=True, timeout=timeout,
+    )
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A new, empty PostgreSQL database on the real server, dropped afterwards."""
+    name = f"ektp_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def warehouse_url(request: pytest.FixtureRequest) -> str:
+    """Each test using this runs on both warehouses."""
+    return request.getfixturevalue("pg_url" if request.param == "postgresql" else "sqlite_url")
+
+
+@pytest.fixture
+def engine(warehouse_url: str) -> Iterator[sa.Engine]:
+    from ektp.warehouse import make_engine, migrate
+
+    eng = make_engine(warehouse_url)
+    migrate(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def sample_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default generated landing area (3 days, Jakarta Selatan), shared read-only by tests."""
+    from ektp.sample_data import generate
+
+    landing = tmp_path_factory.mktemp("sample") / "landing"
+    generate(landing, seed=42, days=3, progress=False)
+    return landing
+
+
+@pytest.fixture(scope="session")
+def coverage_dag(airflow_home: Path):
+    """The DAG object, for in-process ``dag.test()`` runs."""
+    sys.path.insert(0, str(ROOT / "plugins"))
+    import runpy
+
+    return runpy.run_path(str(ROOT / "dags" / "ektp_coverage_daily.py"))["dag"]
+
+
+def run_dag_test(dag, report_date: str, landing: Path, warehouse_url: str):
+    """``dag.test()`` for one date in this process, with the contract's environment."""
+    from datetime import datetime
+
+    os.environ["EKTP_LANDING_DIR"] = str(landing)
+    os.environ["AIRFLOW_CONN_EKTP_WAREHOUSE"] = warehouse_url
+    try:
+        return dag.test(logical_date=datetime.fromisoformat(f"{report_date}T00:00:00+00:00"))
+    finally:
+        os.environ.pop("EKTP_LANDING_DIR", None)
+        os.environ.pop("AIRFLOW_CONN_EKTP_WAREHOUSE", None)
+
+
+def fetch(url_or_engine, sql: str, **params) -> list[tuple]:
+    """Rows of a query (table names as on PostgreSQL; schema prefixes dropped for SQLite)."""
+    from ektp import warehouse as wh
+
+    eng = url_or_engine if isinstance(url_or_engine, sa.Engine) else wh.make_engine(url_or_engine)
+    with eng.connect() as conn:
+        if wh.is_sqlite(conn):
+            sql = wh._SCHEMA_PREFIX.sub("", sql)
+        return [tuple(r) for r in conn.execute(sa.text(sql), params)]

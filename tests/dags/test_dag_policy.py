@@ -1,0 +1,64 @@
+"""Policy checks over every DAG in dags/ (Mozilla / Astronomer style)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def dagbag(airflow_home):
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(ROOT / "dags"))
+
+
+def test_dags_import_cleanly(dagbag):
+    assert dagbag.import_errors == {}
+    assert set(dagbag.dag_ids) == {"ektp_coverage_daily"}
+
+
+def test_owner_retries_tags_and_docs(dagbag):
+    for dag in dagbag.dags.values():
+        assert dag.dag_id.endswith("_daily"), "dag_id ends in its cadence"
+        assert dag.tags and "ektp" in dag.tags
+        assert dag.doc_md and "report date" in dag.doc_md.lower()
+        assert dag.max_active_runs == 1
+        assert not dag.catchup
+        for task in dag.tasks:
+            assert task.owner == "dukcapil-data"
+            assert task.retries >= 1
+            verb = task.task_id.split("_")[0]
+            assert verb in {"plan", "load", "publish", "record", "build", "write"}, task.task_id
+
+
+def test_task_graph(dagbag):
+    dag = dagbag.get_dag("ektp_coverage_daily")
+    assert {t.task_id for t in dag.tasks} >= {"plan_file_loads", "load_file_group", "publish_coverage"}
+    publish = dag.get_task("publish_coverage")
+    assert "load_file_group" in publish.upstream_task_ids
+    assert publish.trigger_rule == "none_failed"
+    assert publish.outlets, "publishing emits an Asset for downstream consumers"
+
+
+def test_nothing_heavy_or_io_at_parse_time(tmp_path):
+    """Parsing the DAG must not import pandas, Great Expectations or warehouse code, nor touch the warehouse."""
+    code = (
+        "import sys, runpy, os;"
+        f"sys.path.insert(0, {str(ROOT / 'plugins')!r});"
+        f"runpy.run_path({str(ROOT / 'dags' / 'ektp_coverage_daily.py')!r});"
+        "heavy = [m for m in ('pandas', 'great_expectations', 'ektp.validation', 'ektp.warehouse')"
+        " if m in sys.modules];"
+        "print(heavy); sys.exit(1 if heavy else 0)"
+    )
+    env = {"AIRFLOW_HOME": str(tmp_path), "EKTP_LANDING_DIR": str(tmp_path / "missing"),
+           "AIRFLOW_CONN_EKTP_WAREHOUSE": f"sqlite:///{tmp_path / 'never-created.sqlite'}",
+           "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr[-2000:]
+    assert not (tmp_path / "never-created.sqlite").exists()
