@@ -21,6 +21,7 @@ from ektp.config import SQL_DIR, warehouse_url
 
 SCHEMAS = ("ektp_ingest", "ektp_quarantine", "ektp_coverage")
 _SCHEMA_PREFIX = re.compile(r"\b(?:" + "|".join(SCHEMAS) + r")\.")
+_PG_COLLATE_C = re.compile(r'\s+COLLATE\s+"C"', re.IGNORECASE)  # SQLite's default (BINARY) is already code-point order
 _SQLITE_SKIP = re.compile(r"^\s*(CREATE SCHEMA|COMMENT ON|GRANT|REVOKE)\b", re.IGNORECASE)
 #: one lock for every writer, so concurrent runs serialise instead of interleaving
 _WRITE_LOCK_KEY = 7_310_458_201
@@ -66,7 +67,7 @@ def statements(name: str, dialect: str) -> list[str]:
     body = re.sub(r"--[^\n]*", "", _sql_text(name))
     parts = [p.strip() for p in re.split(r";\s*(?:\n|$)", body) if p.strip()]
     if dialect == "sqlite":
-        parts = [_SCHEMA_PREFIX.sub("", p) for p in parts if not _SQLITE_SKIP.match(p)]
+        parts = [_PG_COLLATE_C.sub("", _SCHEMA_PREFIX.sub("", p)) for p in parts if not _SQLITE_SKIP.match(p)]
     return parts
 
 

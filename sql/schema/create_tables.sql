@@ -24,8 +24,9 @@ CREATE TABLE IF NOT EXISTS ektp_ingest.file_manifest (
     status        TEXT NOT NULL,          -- loaded | rejected_file | duplicate_delivery
     reason        TEXT,
     duplicate_of  TEXT,
-    site_code     TEXT,                   -- batch files: the site the file counts under
-    site_name     TEXT,                   -- smallest non-empty site_name among its well-formed rows
+    -- "smallest" means code-point order, as in Python, whatever the database's locale: COLLATE "C"
+    site_code     TEXT COLLATE "C",       -- batch files: the site the file counts under
+    site_name     TEXT COLLATE "C",       -- smallest non-empty site_name among its well-formed rows
     validated_at  TIMESTAMPTZ NOT NULL,
     run_id        TEXT NOT NULL
 );
