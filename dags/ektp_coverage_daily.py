@@ -8,6 +8,9 @@ in force, and replaces D's partitions of the `ektp_coverage` tables in one trans
 with every earlier-published date that late or changed files affect.
 
 Warehouse: the `ektp_warehouse` connection. Runbook and table reference: the project README.
+Alerts (`ektp.notifications`): a failed run is logged and sent to `EKTP_ALERT_WEBHOOK_URL` if set;
+so is a run not finished `EKTP_RUN_DEADLINE_MINUTES` after it was queued, where that is set
+(docker-compose.yml: 360, i.e. 06:00 WIB on D+1 for the nightly run).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import DAG, Asset, get_current_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
-from ektp import tasks
+from ektp import notifications, tasks
 
 COVERAGE_TABLES = Asset(name="ektp_coverage")
 
@@ -32,6 +35,9 @@ with DAG(
     max_active_runs=1,
     default_args={"owner": "dukcapil-data", "retries": 2, "retry_delay": timedelta(minutes=5)},
     tags=["ektp", "dukcapil", "coverage"],
+    # One alert per failed run (naming the failed task); retries that succeed stay quiet.
+    on_failure_callback=notifications.run_failure_notifier(),
+    deadline=notifications.run_deadline(),
 ) as dag:
 
     @task
@@ -50,4 +56,11 @@ with DAG(
         ctx = get_current_context()
         return tasks.publish_coverage(ctx.get("logical_date"), ctx["run_id"], ctx["dag_run"].run_after)
 
-    load_file_group.expand(item=plan_file_loads()) >> publish_coverage()
+    @task
+    def write_coverage_report(published: dict) -> dict:
+        ctx = get_current_context()
+        return tasks.write_coverage_report(published, ctx.get("logical_date"), ctx["dag_run"].run_after)
+
+    published = publish_coverage()
+    load_file_group.expand(item=plan_file_loads()) >> published
+    write_coverage_report(published)

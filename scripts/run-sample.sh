@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's first command: sample landing area -> the DAG for each sample date on the embedded
-# SQLite warehouse -> the kecamatan coverage of the last date.
+# SQLite warehouse -> the kecamatan coverage of the last date, and the HTML report of every date.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/airflow-env.sh
@@ -15,3 +15,11 @@ for d in $dates; do
     || { echo "run for $d failed: see $AIRFLOW_HOME/dags-test-$d.log" >&2; exit 1; }
 done
 python -m ektp.coverage_table --date "$(echo "$dates" | tail -n 1)"
+reports="${EKTP_REPORT_DIR:-var/reports}"
+echo
+echo "HTML reports (open in a browser; they work offline):"
+for d in $dates; do
+  [ -f "$reports/coverage_$d.html" ] && echo "  $reports/coverage_$d.html" \
+    || { echo "no report for $d in $reports (EKTP_REPORTS=${EKTP_REPORTS:-on})" >&2; [ "${EKTP_REPORTS:-on}" = off ]; }
+done
+echo "Follow-up lists per outreach site (restricted: NIKs and names): $reports/followup/<date>/"

@@ -26,6 +26,7 @@ os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
 os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(ROOT / "plugins")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
+os.environ.setdefault("EKTP_REPORT_DIR", str(ROOT / "var" / "test-reports"))  # not the sample's var/reports
 
 
 def airflow_env(landing: Path, warehouse_url: str, **extra: str) -> dict[str, str]:

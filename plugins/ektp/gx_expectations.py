@@ -63,7 +63,7 @@ ColumnValuesNikSerial = _metric("nik_serial_nonzero", nik.has_valid_serial)
 ColumnValuesNikPrefixListed = _metric("nik_prefix_listed", nik.has_listed_prefix)
 ColumnValuesIsoDate = _metric("iso_calendar_date", lambda c: parse_iso_dates(c).notna())
 ColumnValuesIsoTimestamp = _metric("iso_timestamp_with_offset", lambda c: parse_iso_timestamps(c).notna())
-ColumnValuesKelurahan = _metric("current_kelurahan_code", lambda c: c.isin(village_codes()))
+ColumnValuesKelurahan = _metric("current_kelurahan_code", lambda c: nik.isin(c, village_codes()))
 
 
 class ExpectColumnValuesToBeNikWithKnownRegion(ColumnMapExpectation):

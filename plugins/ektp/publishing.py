@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from ektp import warehouse as wh
+from ektp.followup import student_age_bounds
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +36,12 @@ class Published:
 def publish(engine: Engine, report_date: date, run_id: str) -> Published:
     published_at = datetime.now(UTC)
     with wh.transaction(engine) as conn:
+        wh.use_memory_for_sorts(conn)
+        wh.analyze(conn, "ektp_ingest.recording")  # the night's rows were just loaded: plan with them
         wh.run_sql(conn, "resolve/update_duplicate_status")
         wh.run_sql(conn, "resolve/update_reconciliation_status")
         wh.run_sql(conn, "publish/fill_publish_queue", {"report_date": report_date})
+        wh.analyze(conn, "ektp_ingest.publish_queue")  # a few dates, not the 2,550 rows assumed without statistics
         breaks = wh.query(conn, "publish/select_conservation_breaks")
         if breaks:
             files = ", ".join(f"{b.file_path} (received {b.row_count}, rejected {b.quarantined}, "
@@ -49,6 +53,9 @@ def publish(engine: Engine, report_date: date, run_id: str) -> Published:
         params = {"published_at": published_at, "run_id": run_id}
         for name in ("kelurahan_daily", "kecamatan_daily", "site_daily", "rejections_daily", "published_report"):
             wh.run_sql(conn, f"publish/insert_{name}", params)
+        for day in map(date.fromisoformat, dates):  # per date: the 16-18 age band depends on the date
+            wh.run_sql(conn, "publish/insert_outreach_targets_daily",
+                       {**params, "report_date": day, **student_age_bounds(day)})
         wh.run_sql(conn, "publish/finish_publish")
     log.info("published %s (report dates %s)", report_date, ", ".join(dates))
     return Published(report_date, dates)

@@ -117,3 +117,25 @@ def publish_coverage(logical_date: datetime | None, run_id: str, run_after: date
     from ektp.publishing import publish
 
     return publish(_engine(), report_date_of(logical_date, run_after), run_id).to_xcom()
+
+
+def write_coverage_report(published: dict | None, logical_date: datetime | None,
+                          run_after: datetime | None = None) -> dict:
+    """HTML reports and follow-up lists of every date the run published (a late file republishes
+    earlier dates: their reports and lists are rewritten too). ``EKTP_REPORTS=off`` skips it all."""
+    from ektp import followup, report
+
+    if not followup.reports_enabled():
+        log.info("EKTP_REPORTS is off: no HTML report and no follow-up lists")
+        return {"skipped": True}
+    published = published or {}
+    days = [date.fromisoformat(d) for d in published.get("published_dates") or []]
+    if not days:
+        days = [date.fromisoformat(published["report_date"]) if published.get("report_date")
+                else report_date_of(logical_date, run_after)]
+    cfg = settings()
+    engine = _engine()
+    paths = report.write_reports(engine, days, cfg.report_dir)
+    lists = [followup.write_followups(engine, d, cfg.report_dir) for d in days]
+    outreach = followup.write_outreach_residents(engine)
+    return {"reports": [str(p) for p in paths], "followup": lists, **outreach}

@@ -46,6 +46,7 @@ class SuiteResult:
     warnings: np.ndarray  # (rows, len(warnings)) bool
     outcomes: list[ExpectationOutcome]
     suite: LoadedSuite
+    gx_result: object = None  # the ExpectationSuiteValidationResult (holds row values: for ektp.data_docs.scrub only)
 
     def rejected(self) -> np.ndarray:
         return self.reasons.any(axis=1)
@@ -79,8 +80,13 @@ def _gx_batch_definition():
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.execution_engine import pandas_execution_engine
 
     import ektp.gx_expectations  # noqa: F401 - registers the custom expectations
+
+    # GX fingerprints every in-memory frame below this size (an md5 over hash_pandas_object: ~1 s per
+    # 500,000 rows) only to label the batch; our results never use that label, so it is switched off.
+    pandas_execution_engine.HASH_THRESHOLD = 0
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
@@ -118,7 +124,7 @@ def run_suite(suite: LoadedSuite, frame: pd.DataFrame) -> SuiteResult:
             warnings[positions, suite.warnings.index(meta["outcome"])] = True
         column = config.kwargs.get("column") or f"{config.kwargs.get('column_A')},{config.kwargs.get('column_B')}"
         outcomes.append(ExpectationOutcome(config.type, column, meta["outcome"], meta["severity"], positions))
-    return SuiteResult(reasons, warnings, outcomes, suite)
+    return SuiteResult(reasons, warnings, outcomes, suite, result)
 
 
 def _trimmed(values: pd.Series) -> pd.Series:
@@ -145,7 +151,8 @@ def prepare_batch(raw: pd.DataFrame, folder_dates: pd.Series) -> pd.DataFrame:
     out["birth_date_iso"] = birth.dt.strftime("%Y-%m-%d").astype("string")
     out["birth_ddmmyy"] = birth.dt.strftime("%d%m%y").astype("string")
     out["nik_ddmmyy"] = nik.encoded_birth_ddmmyy(out["nik"].fillna(""))
-    out["nik_sex"] = nik.encoded_sex(out["nik"].fillna(""))
+    # nik_sex_mismatch compares the NIK with a usable sex only: "X" is bad_sex, not also a mismatch
+    out["nik_sex"] = nik.encoded_sex(out["nik"].fillna("")).where(out["sex"].isin(["L", "P"]).fillna(False))
     out["age_on_recording"] = _age_years(birth, pd.to_datetime(out["recorded_on"], format="%Y-%m-%d"))
     return out
 
@@ -178,6 +185,26 @@ def file_site(site_codes: pd.Series, site_names: pd.Series) -> tuple[str, str | 
     counts = codes.value_counts()
     best = counts[counts == counts.max()].index
     return min(best), smallest_name
+
+
+def file_sites(paths: pd.Series, site_codes: pd.Series, site_names: pd.Series) -> dict[str, tuple[str, str | None]]:
+    """:func:`file_site` of every file of a group at once (the same answers), from the group's rows: one
+    pass over the rows, then a loop over the distinct (file, code) and (file, name) pairs only."""
+    codes, names = _trimmed(site_codes), _trimmed(site_names)
+    best: dict[str, tuple[str, int]] = {}
+    has_code = (codes.notna() & (codes != "")).to_numpy(dtype=bool)
+    counted = pd.DataFrame({"path": paths[has_code].to_numpy(), "code": codes[has_code].to_numpy()}).value_counts()
+    for (path, code), n in counted.items():
+        held = best.get(path)
+        if held is None or n > held[1] or (n == held[1] and code < held[0]):
+            best[path] = (code, int(n))
+    smallest: dict[str, str] = {}
+    has_name = (names.notna() & (names != "")).to_numpy(dtype=bool)
+    pairs = pd.DataFrame({"path": paths[has_name].to_numpy(), "name": names[has_name].to_numpy()}).drop_duplicates()
+    for path, name in zip(pairs["path"], pairs["name"], strict=True):
+        if path not in smallest or name < smallest[path]:
+            smallest[path] = name
+    return {path: (best[path][0] if path in best else "", smallest.get(path)) for path in pd.unique(paths)}
 
 
 def wib_date(value: pd.Timestamp) -> date:

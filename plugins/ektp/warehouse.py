@@ -1,8 +1,9 @@
 """The warehouse: PostgreSQL, or embedded SQLite with the same tables and no schemas.
 
 SQL lives in ``sql/<stage>/<verb>_<object>.sql``, written for PostgreSQL. For SQLite the
-loader drops what SQLite lacks (schemas, comments) and nothing else, so both warehouses run
-the same statements. Values are always bound parameters; identifiers come only from code.
+loader drops what SQLite lacks (schemas, comments, ``COLLATE "C"``) and spells ``CREATE OR
+REPLACE VIEW`` as drop-and-create, nothing else, so both warehouses run the same statements.
+Values are always bound parameters; identifiers come only from code.
 """
 
 from __future__ import annotations
@@ -10,19 +11,26 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from ektp.config import SQL_DIR, warehouse_url
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 SCHEMAS = ("ektp_ingest", "ektp_quarantine", "ektp_coverage")
 _SCHEMA_PREFIX = re.compile(r"\b(?:" + "|".join(SCHEMAS) + r")\.")
 _PG_COLLATE_C = re.compile(r'\s+COLLATE\s+"C"', re.IGNORECASE)  # SQLite's default (BINARY) is already code-point order
 _SQLITE_SKIP = re.compile(r"^\s*(CREATE SCHEMA|COMMENT ON|GRANT|REVOKE)\b", re.IGNORECASE)
+_CREATE_OR_REPLACE_VIEW = re.compile(r"^\s*CREATE\s+OR\s+REPLACE\s+VIEW\s+(\S+)", re.IGNORECASE)
+#: schema files applied only when their text changes: COMMENT ON and CREATE OR REPLACE VIEW lock the objects
+#: they touch, and a nightly run must not queue behind an analyst's long query (nor block others behind it)
+_VERSIONED_SCHEMA = ("schema/comment_tables", "schema/create_views")
 #: one lock for every writer, so concurrent runs serialise instead of interleaving
 _WRITE_LOCK_KEY = 7_310_458_201
 
@@ -30,10 +38,11 @@ _WRITE_LOCK_KEY = 7_310_458_201
 def make_engine(url: str | None = None) -> Engine:
     url = url or warehouse_url()
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 600})
+        engine = sa.create_engine(url, connect_args={"timeout": 600}, hide_parameters=True)
         _use_real_sqlite_transactions(engine)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    # hide_parameters: an error message must not carry the values of a statement (NIKs, names)
+    return sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _use_real_sqlite_transactions(engine: Engine) -> None:
@@ -68,7 +77,16 @@ def statements(name: str, dialect: str) -> list[str]:
     parts = [p.strip() for p in re.split(r";\s*(?:\n|$)", body) if p.strip()]
     if dialect == "sqlite":
         parts = [_PG_COLLATE_C.sub("", _SCHEMA_PREFIX.sub("", p)) for p in parts if not _SQLITE_SKIP.match(p)]
+        parts = [q for p in parts for q in _sqlite_replace_view(p)]
     return parts
+
+
+def _sqlite_replace_view(statement: str) -> list[str]:
+    """SQLite has no CREATE OR REPLACE VIEW: drop the view, then create it."""
+    found = _CREATE_OR_REPLACE_VIEW.match(statement)
+    if not found:
+        return [statement]
+    return [f"DROP VIEW IF EXISTS {found.group(1)}", _CREATE_OR_REPLACE_VIEW.sub(r"CREATE VIEW \1", statement, 1)]
 
 
 def run_sql(conn: Connection, name: str, params: Mapping[str, Any] | None = None) -> sa.CursorResult:
@@ -99,9 +117,59 @@ def lock_for_write(conn: Connection) -> None:
 
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Connection]:
-    with engine.begin() as conn:
-        lock_for_write(conn)
-        yield conn
+    """One write transaction, serialised with every other writer; a database error leaves it as a
+    :class:`WarehouseError` that names what failed but none of the values (rolled back either way)."""
+    try:
+        with engine.begin() as conn:
+            lock_for_write(conn)
+            yield conn
+    except Exception as exc:
+        if not _is_db_error(exc):
+            raise
+        raise WarehouseError(describe_db_error(exc)) from None
+
+
+class WarehouseError(RuntimeError):
+    """A database error told without the values it was about (they can be NIKs and names): the server's
+    message with quoted values removed, the SQLSTATE, the objects it names, and for a bulk load the file
+    and row being written. The driver's own error, whose DETAIL and CONTEXT quote whole rows, is dropped."""
+
+
+_QUOTED = re.compile(r'"[^"]*"|\'[^\']*\'')
+_LONG_NUMBER = re.compile(r"\d{6,}")
+_COPY_LINE = re.compile(r"\bCOPY [^,]+, line (\d+)(?:, column (\w+))?")
+
+
+def _is_db_error(exc: BaseException) -> bool:
+    return isinstance(exc, sa.exc.DBAPIError) or type(exc).__module__.split(".")[0] in {"psycopg", "sqlite3"}
+
+
+def describe_db_error(exc: BaseException, row_at: Any = None) -> str:
+    """``row_at(n)``: a description of the n-th row (from 1) of the COPY that failed, if known."""
+    orig = getattr(exc, "orig", None) or exc
+    first = (str(orig).splitlines() or [""])[0]  # the primary message: DETAIL and CONTEXT quote the row
+    text = f"{type(orig).__name__}: {_LONG_NUMBER.sub('...', _QUOTED.sub('...', first))}"
+    diag = getattr(orig, "diag", None)
+    if diag is not None:
+        names = [f"{label} {value}" for label, value in (
+            ("SQLSTATE", getattr(orig, "sqlstate", None)), ("table", getattr(diag, "table_name", None)),
+            ("column", getattr(diag, "column_name", None)), ("constraint", getattr(diag, "constraint_name", None)))
+            if value]
+        line = _COPY_LINE.search(getattr(diag, "context", None) or "")
+        if line:
+            names.append(f"row {line.group(1)} of the COPY" + (f", column {line.group(2)}" if line.group(2) else ""))
+            if row_at is not None:
+                with suppress(IndexError, KeyError, ValueError):
+                    names.append(str(row_at(int(line.group(1)))))
+        text += f" ({', '.join(names)})" if names else ""
+    return text
+
+
+def _where(columns: Sequence[str]) -> tuple[int, int] | None:
+    """Positions of file_path and row_number, which say where a row came from (never its values)."""
+    if "file_path" in columns and "row_number" in columns:
+        return list(columns).index("file_path"), list(columns).index("row_number")
+    return None
 
 
 def migrate(engine: Engine) -> None:
@@ -110,6 +178,8 @@ def migrate(engine: Engine) -> None:
 
     with transaction(engine) as conn:
         run_sql(conn, "schema/create_tables")
+        for name in _VERSIONED_SCHEMA:
+            _apply_when_changed(conn, name)
         region = table(conn, "ektp_ingest.region")
         have = conn.execute(sa.text(f"SELECT count(*) FROM {region}")).scalar_one()
         rows = region_rows()
@@ -117,6 +187,23 @@ def migrate(engine: Engine) -> None:
             conn.execute(sa.text(f"DELETE FROM {region}"))
             bulk_insert(conn, "ektp_ingest.region", ["region_code", "region_name", "region_level"],
                         ([r["region_code"], r["region_name"], r["region_level"]] for r in rows))
+
+
+def _apply_when_changed(conn: Connection, name: str) -> None:
+    """Run ``sql/<name>.sql`` unless this very text was applied already (``ektp_ingest.schema_version``)."""
+    import hashlib
+    from datetime import UTC, datetime
+
+    digest = hashlib.sha256(_sql_text(name).encode("utf-8")).hexdigest()
+    versions = table(conn, "ektp_ingest.schema_version")
+    applied = conn.execute(sa.text(f"SELECT sha256 FROM {versions} WHERE sql_file = :name"), {"name": name})
+    if applied.scalar_one_or_none() == digest:
+        return
+    for stmt in statements(name, conn.dialect.name):  # none on SQLite for a file of comments only
+        conn.execute(sa.text(stmt))
+    conn.execute(sa.text(f"DELETE FROM {versions} WHERE sql_file = :name"), {"name": name})
+    conn.execute(sa.text(f"INSERT INTO {versions} (sql_file, sha256, applied_at) VALUES (:name, :digest, :at)"),
+                 {"name": name, "digest": digest, "at": datetime.now(UTC)})
 
 
 def bulk_insert(conn: Connection, qualified: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
@@ -131,11 +218,112 @@ def bulk_insert(conn: Connection, qualified: str, columns: Sequence[str], rows: 
         return len(batch)
     n = 0
     raw = conn.connection.driver_connection
-    with raw.cursor() as cur, cur.copy(f"COPY {name} ({cols}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-            n += 1
+    where, sent = _where(columns), []
+    try:
+        with raw.cursor() as cur, cur.copy(f"COPY {name} ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                if where:
+                    sent.append((row[where[0]], row[where[1]]))
+                n += 1
+    except Exception as exc:
+        if not _is_db_error(exc):
+            raise
+        raise WarehouseError(f"loading {qualified}: " + describe_db_error(
+            exc, lambda k: f"{sent[k - 1][0]} row {sent[k - 1][1]}")) from None
     return n
+
+
+#: rows per CSV block sent to COPY by :func:`insert_frame` (bounds the block's memory)
+_COPY_BLOCK_ROWS = 50_000
+
+
+def insert_frame(conn: Connection, qualified: str, columns: Sequence[str], frame: pd.DataFrame) -> int:
+    """Append a DataFrame's rows (NA is NULL, an empty string stays empty).
+
+    PostgreSQL: ``COPY ... (FORMAT csv)`` of CSV blocks that pyarrow writes, so no Python code runs per row
+    (``write_row`` costs ~8 µs a row: seconds for an extract). Every non-null value is quoted, which is how
+    COPY tells an empty string from NULL. SQLite: executemany, as :func:`bulk_insert`.
+    """
+    frame = frame[list(columns)]
+    if is_sqlite(conn):
+        rows = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
+        return bulk_insert(conn, qualified, columns, rows)
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    arrow = pa.Table.from_pandas(frame, preserve_index=False)
+    options = pacsv.WriteOptions(include_header=False, quoting_style="all_valid")
+    raw = conn.connection.driver_connection
+    statement = f"COPY {table(conn, qualified)} ({', '.join(columns)}) FROM STDIN (FORMAT csv)"
+    try:
+        with raw.cursor() as cur, cur.copy(statement) as copy:
+            for batch in arrow.to_batches(max_chunksize=_COPY_BLOCK_ROWS):
+                block = io.BytesIO()
+                pacsv.write_csv(batch, block, options)
+                copy.write(block.getbuffer())
+    except Exception as exc:
+        if not _is_db_error(exc):
+            raise
+        where = _where(columns)
+        raise WarehouseError(f"loading {qualified}: " + describe_db_error(exc, where and (
+            lambda k: f"{frame.iat[k - 1, where[0]]} row {frame.iat[k - 1, where[1]]}"))) from None
+    return arrow.num_rows
+
+
+def analyze(conn: Connection, *qualified: str) -> None:
+    """PostgreSQL: refresh the planner's statistics of tables a bulk load just changed. Autovacuum would do
+    it a minute later; a statement planned before that sees an empty or a tenth-size table and picks a
+    plan that scans a whole extract's index. Samples at most 30,000 rows a table. SQLite: nothing."""
+    if is_sqlite(conn):
+        return
+    for name in qualified:
+        conn.exec_driver_sql(f"ANALYZE {name}")
+
+
+def use_memory_for_sorts(conn: Connection, work_mem: str = "64MB") -> None:
+    """PostgreSQL: this transaction's sorts and hash tables may use ``work_mem`` each (the server default,
+    4MB, sends grouping 80,000 kelurahan or hashing a night's recordings to disk). SQLite: nothing."""
+    if not is_sqlite(conn):
+        # set_config(..., true) is SET LOCAL with the value bound (SET takes no parameters)
+        conn.execute(sa.text("SELECT set_config('work_mem', :value, true)"), {"value": work_mem})
+
+
+def estimated_rows(conn: Connection, qualified: str) -> int:
+    """PostgreSQL's estimate of a table's rows (``pg_class.reltuples``, kept by ANALYZE); 0 when unknown or SQLite."""
+    if is_sqlite(conn):
+        return 0
+    found = conn.execute(sa.text("SELECT reltuples FROM pg_class WHERE oid = CAST(:t AS regclass)"),
+                         {"t": qualified}).scalar_one_or_none()
+    return max(int(found or 0), 0)
+
+
+@contextmanager
+def indexes_dropped(conn: Connection, qualified: str, *, when: bool = True) -> Iterator[None]:
+    """PostgreSQL: drop a table's indexes (primary key included) for a bulk load, then build them again.
+
+    Millions of rows COPYed into an indexed table cost random inserts into every index (a NIK index of
+    an extract does not fit in shared_buffers); one sort per index afterwards is several times cheaper.
+    The definitions are read from the catalogue, so they always match ``schema/create_tables.sql``; the
+    DDL is part of the caller's transaction (readers of the table wait for its commit). SQLite: no-op.
+    """
+    if not when or is_sqlite(conn):
+        yield
+        return
+    found = conn.execute(sa.text(
+        "SELECT i.indexrelid::regclass::text AS index_name, pg_get_indexdef(i.indexrelid) AS index_def, "
+        "       c.conname, pg_get_constraintdef(c.oid) AS constraint_def "
+        "  FROM pg_index i LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid "
+        " WHERE i.indrelid = CAST(:t AS regclass) ORDER BY c.conname NULLS LAST, 1"), {"t": qualified}).all()
+    name = table(conn, qualified)
+    for ix in found:
+        conn.exec_driver_sql(f'ALTER TABLE {name} DROP CONSTRAINT "{ix.conname}"' if ix.conname
+                             else f"DROP INDEX {ix.index_name}")
+    yield
+    conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")  # sort in memory: an extract's NIKs
+    for ix in found:
+        conn.exec_driver_sql(f'ALTER TABLE {name} ADD CONSTRAINT "{ix.conname}" {ix.constraint_def}' if ix.conname
+                             else ix.index_def)
 
 
 def copy_csv(conn: Connection, qualified: str, columns: Sequence[str], csv_text: io.StringIO | bytes) -> None:

@@ -6,11 +6,16 @@ WITH in_force AS (
            (SELECT max(e.extract_date) FROM ektp_ingest.registry_extract e
              WHERE e.extract_date <= q.report_date) AS extract_date
       FROM ektp_ingest.publish_queue q
+), extract_target AS (
+    -- each extract's residents are counted once, however many queued dates it is in force on
+    SELECT r.extract_date, r.kelurahan_code, count(*) AS target_residents
+      FROM ektp_ingest.registry_resident r
+     WHERE r.extract_date IN (SELECT extract_date FROM in_force)
+     GROUP BY r.extract_date, r.kelurahan_code
 ), target AS (
-    SELECT i.report_date, i.extract_date, r.kelurahan_code, count(*) AS target_residents
+    SELECT i.report_date, i.extract_date, x.kelurahan_code, x.target_residents
       FROM in_force i
-      JOIN ektp_ingest.registry_resident r ON r.extract_date = i.extract_date
-     GROUP BY i.report_date, i.extract_date, r.kelurahan_code
+      JOIN extract_target x ON x.extract_date = i.extract_date
 ), recorded AS (
     SELECT i.report_date, r.kelurahan_code,
            sum(CASE WHEN rec.recording_date = i.report_date THEN 1 ELSE 0 END) AS recorded_on_date,

@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS ektp_ingest.file_manifest (
 
 -- Every batch row that passed validation, with its duplicate and reconciliation status.
 CREATE TABLE IF NOT EXISTS ektp_ingest.recording (
-    file_path               TEXT NOT NULL,
+    file_path               TEXT COLLATE "C" NOT NULL,  -- code-point order, so recording_by_nik serves §2.3
     row_number              INTEGER NOT NULL,
     recording_date          DATE NOT NULL,
     batch_id                TEXT NOT NULL,
@@ -117,6 +117,13 @@ CREATE TABLE IF NOT EXISTS ektp_ingest.publish_queue (
     report_date DATE PRIMARY KEY
 );
 
+-- Schema files applied only when their text changes (comments, views: they lock what they touch), by sha256.
+CREATE TABLE IF NOT EXISTS ektp_ingest.schema_version (
+    sql_file   TEXT PRIMARY KEY,
+    sha256     TEXT NOT NULL,
+    applied_at TIMESTAMPTZ NOT NULL
+);
+
 -- Files rejected whole (undecodable, no header, missing a required column).
 CREATE TABLE IF NOT EXISTS ektp_quarantine.rejected_file (
     file_path   TEXT PRIMARY KEY,
@@ -198,4 +205,125 @@ CREATE TABLE IF NOT EXISTS ektp_coverage.rejections_daily (
     rows         BIGINT NOT NULL,
     published_at TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (report_date, reason)
+);
+
+-- Outreach targets (issue #8), published with the four tables above: residents of the extract in
+-- force still without a matched recording on report_date, per kelurahan, and how many of them are
+-- aged 16 to 18 on report_date (students). Counts only: the names are in ektp_quarantine.outreach_residents.
+CREATE TABLE IF NOT EXISTS ektp_coverage.outreach_targets_daily (
+    report_date          DATE NOT NULL,
+    kecamatan_code       TEXT NOT NULL,
+    kelurahan_code       TEXT NOT NULL,
+    kelurahan_name       TEXT NOT NULL,
+    remaining            BIGINT NOT NULL,     -- equals kelurahan_daily.remaining
+    remaining_aged_16_18 BIGINT NOT NULL,     -- of remaining: 16th birthday on or before report_date, 19th after
+    published_at         TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (report_date, kelurahan_code)
+);
+
+-- Follow-up lists for the field teams (issue #8): restricted, they hold NIKs and names. Written
+-- after publishing, for every report date the run published, whole report_date partitions at once.
+-- Rejected batch rows of report_date to record again, with the fields as captured (text).
+CREATE TABLE IF NOT EXISTS ektp_quarantine.followup_redo (
+    report_date    DATE NOT NULL,
+    site_code      TEXT NOT NULL,         -- the site the file counts under (as in site_daily)
+    site_name      TEXT,
+    file_path      TEXT NOT NULL,
+    row_number     INTEGER NOT NULL,
+    line_number    INTEGER NOT NULL,
+    first_reason   TEXT NOT NULL,
+    reasons        TEXT NOT NULL,
+    batch_id       TEXT,
+    operator_id    TEXT,
+    recorded_at    TEXT,
+    nik            TEXT,                  -- as captured, not normalised
+    full_name      TEXT,
+    birth_date     TEXT,
+    sex            TEXT,
+    kelurahan_code TEXT,
+    captured_text  TEXT,                  -- malformed rows only: the fields as received, comma-joined
+    written_at     TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (report_date, file_path, row_number)
+);
+
+-- Accepted recordings of report_date whose NIK is in the extract with another birth date or sex.
+CREATE TABLE IF NOT EXISTS ektp_quarantine.followup_identity_mismatch (
+    report_date         DATE NOT NULL,
+    site_code           TEXT NOT NULL,
+    site_name           TEXT,
+    file_path           TEXT NOT NULL,
+    row_number          INTEGER NOT NULL,
+    recorded_at         TIMESTAMPTZ NOT NULL,
+    operator_id         TEXT NOT NULL,
+    nik                 TEXT NOT NULL,
+    full_name           TEXT NOT NULL,
+    birth_date          DATE NOT NULL,
+    sex                 TEXT NOT NULL,
+    extract_date        DATE NOT NULL,
+    extract_full_name   TEXT,
+    extract_birth_date  DATE NOT NULL,
+    extract_sex         TEXT NOT NULL,
+    extract_kelurahan_code TEXT NOT NULL,
+    differs             TEXT NOT NULL,    -- birth_date | sex | birth_date,sex
+    written_at          TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (report_date, file_path, row_number)
+);
+
+-- Accepted recordings of report_date whose NIK is not in the extract in force (suggestions below).
+CREATE TABLE IF NOT EXISTS ektp_quarantine.followup_not_in_extract (
+    report_date             DATE NOT NULL,
+    site_code               TEXT NOT NULL,
+    site_name               TEXT,
+    file_path               TEXT NOT NULL,
+    row_number              INTEGER NOT NULL,
+    recorded_at             TIMESTAMPTZ NOT NULL,
+    operator_id             TEXT NOT NULL,
+    nik                     TEXT NOT NULL,
+    full_name               TEXT NOT NULL,
+    birth_date              DATE NOT NULL,
+    sex                     TEXT NOT NULL,
+    kelurahan_code_captured TEXT,
+    extract_date            DATE NOT NULL,
+    written_at              TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (report_date, file_path, row_number)
+);
+
+-- Up to 3 residents of the extract in force that a not_in_extract row, or a row rejected for its
+-- NIK (followup_redo, first_reason nik_*), probably is: same birth date or same kelurahan, scored
+-- 0-100 (name similarity, same birth date, same sex, NIK one typo away; docs/reports.md).
+CREATE TABLE IF NOT EXISTS ektp_quarantine.followup_suggestion (
+    report_date     DATE NOT NULL,
+    file_path       TEXT NOT NULL,
+    row_number      INTEGER NOT NULL,
+    suggestion_rank INTEGER NOT NULL,     -- 1 = best
+    nik             TEXT NOT NULL,
+    full_name       TEXT,
+    birth_date      DATE NOT NULL,
+    sex             TEXT NOT NULL,
+    kelurahan_code  TEXT NOT NULL,
+    score           NUMERIC(5, 1) NOT NULL,
+    written_at      TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (report_date, file_path, row_number, suggestion_rank)
+);
+
+-- Work table: the birth dates and kelurahan codes whose residents are candidate suggestions.
+CREATE TABLE IF NOT EXISTS ektp_quarantine.followup_candidate_key (
+    birth_date     DATE,
+    kelurahan_code TEXT
+);
+
+-- Residents still unrecorded, by name, for the latest report date written (one date at a time:
+-- it is a work list, the history is in ektp_coverage.outreach_targets_daily).
+CREATE TABLE IF NOT EXISTS ektp_quarantine.outreach_residents (
+    report_date    DATE NOT NULL,
+    extract_date   DATE NOT NULL,
+    kecamatan_code TEXT NOT NULL,
+    kelurahan_code TEXT NOT NULL,
+    nik            TEXT NOT NULL,
+    full_name      TEXT,
+    birth_date     DATE NOT NULL,
+    sex            TEXT NOT NULL,
+    aged_16_18     BOOLEAN NOT NULL,
+    written_at     TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (report_date, nik)
 );

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -44,6 +45,19 @@ def test_task_graph(dagbag):
     assert "load_file_group" in publish.upstream_task_ids
     assert publish.trigger_rule == "none_failed"
     assert publish.outlets, "publishing emits an Asset for downstream consumers"
+
+
+def test_failed_runs_alert_through_the_notifier(dagbag):
+    """One alert per failed run, through ektp.notifications (log; webhook or provider notifier if configured)."""
+    from ektp.notifications import RunAlertNotifier
+
+    for dag in dagbag.dags.values():
+        callbacks = dag.on_failure_callback
+        callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
+        assert any(isinstance(c, RunAlertNotifier) for c in callbacks), dag.dag_id
+        # Off unless EKTP_RUN_DEADLINE_MINUTES is set: with a deadline, dag.test() fails in Airflow 3.3.2.
+        if not os.environ.get("EKTP_RUN_DEADLINE_MINUTES"):
+            assert not dag.deadline, "a default Deadline Alert would break `airflow dags test`"
 
 
 def test_nothing_heavy_or_io_at_parse_time(tmp_path):

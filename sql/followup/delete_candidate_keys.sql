@@ -1,0 +1,1 @@
+DELETE FROM ektp_quarantine.followup_candidate_key;

@@ -1,0 +1,149 @@
+-- What analysts see in psql (\d+) and in their SQL clients: a comment on every published table and column,
+-- and on the main ingest and quarantine tables. PostgreSQL only (the SQLite loader drops COMMENT ON).
+-- ektp.warehouse.migrate applies this file when its text changes (not on every run: COMMENT ON locks the table).
+
+-- ektp_coverage: the published tables (contract §4) -------------------------------------------------------
+COMMENT ON SCHEMA ektp_coverage IS
+    'Published e-KTP outreach coverage, one partition per report_date (WIB), replaced whole by the nightly run.';
+
+COMMENT ON TABLE ektp_coverage.kelurahan_daily IS
+    'Coverage per report_date and kelurahan that has at least one target in the SIAK extract in force on report_date.';
+COMMENT ON COLUMN ektp_coverage.kelurahan_daily.report_date IS
+    'The date reported on (WIB).';
+COMMENT ON COLUMN ektp_coverage.kelurahan_daily.extract_date IS
+    'The SIAK extract in force on report_date: the latest extract_date on or before it.';
+COMMENT ON COLUMN ektp_coverage.kelurahan_daily.kecamatan_code IS
+    'Kemendagri kecamatan code, dotted (31.74.01).';
+COMMENT ON COLUMN ektp_coverage.kelurahan_daily.kecamatan_name IS
+    'Kecamatan name from the current Kemendagri list.';
+COMMENT ON COLUMN ektp_coverage.kelurahan_daily.kelurahan_code IS
+    'Kemendagri desa/kelurahan code, dotted (31.74.01.1001): the extract''s kelurahan_code, never the NIK prefix.';
+COMMENT ON COLUMN ektp_coverage.kelurahan_daily.kelurahan_name IS
+    'Kelurahan name from the current Kemendagri list.';
+COMMENT ON COLUMN ektp_coverage.kelurahan_daily.target_residents IS
+    'Valid residents of the extract in force living in this kelurahan (rejected extract rows are not targets).';
+COMMENT ON COLUMN ektp_coverage.kelurahan_daily.recorded_on_date IS
+    'Targets with a matched recording (contract §3) recorded on report_date.';
+COMMENT ON COLUMN ektp_coverage.kelurahan_daily.recorded_to_date IS
+    'Targets with a matched recording recorded from extract_date to report_date, inclusive.';
+COMMENT ON COLUMN ektp_coverage.kelurahan_daily.remaining IS
+    'target_residents - recorded_to_date: targets still to record.';
+COMMENT ON COLUMN ektp_coverage.kelurahan_daily.coverage_pct IS
+    '100 * recorded_to_date / target_residents, rounded half up to 2 decimals.';
+COMMENT ON COLUMN ektp_coverage.kelurahan_daily.published_at IS
+    'When this row was published (a late or changed file republishes a date: the time changes, nothing else must).';
+
+COMMENT ON TABLE ektp_coverage.kecamatan_daily IS
+    'Coverage per report_date and kecamatan with targets: the sums of its kelurahan_daily rows.';
+COMMENT ON COLUMN ektp_coverage.kecamatan_daily.report_date IS
+    'The date reported on (WIB).';
+COMMENT ON COLUMN ektp_coverage.kecamatan_daily.extract_date IS
+    'The SIAK extract in force on report_date: the latest extract_date on or before it.';
+COMMENT ON COLUMN ektp_coverage.kecamatan_daily.kecamatan_code IS
+    'Kemendagri kecamatan code, dotted (31.74.01).';
+COMMENT ON COLUMN ektp_coverage.kecamatan_daily.kecamatan_name IS
+    'Kecamatan name from the current Kemendagri list.';
+COMMENT ON COLUMN ektp_coverage.kecamatan_daily.target_residents IS
+    'Valid residents of the extract in force living in this kecamatan.';
+COMMENT ON COLUMN ektp_coverage.kecamatan_daily.recorded_on_date IS
+    'Targets with a matched recording recorded on report_date.';
+COMMENT ON COLUMN ektp_coverage.kecamatan_daily.recorded_to_date IS
+    'Targets with a matched recording recorded from extract_date to report_date, inclusive.';
+COMMENT ON COLUMN ektp_coverage.kecamatan_daily.remaining IS
+    'target_residents - recorded_to_date: targets still to record.';
+COMMENT ON COLUMN ektp_coverage.kecamatan_daily.coverage_pct IS
+    '100 * recorded_to_date / target_residents of the kecamatan (not an average of kelurahan percentages), '
+    'rounded half up to 2 decimals.';
+COMMENT ON COLUMN ektp_coverage.kecamatan_daily.published_at IS
+    'When this row was published.';
+
+COMMENT ON TABLE ektp_coverage.site_daily IS
+    'Field results per report_date and outreach site with loaded batch files that date. Every row of a batch '
+    'file counts under the file''s site. rows_received = rows_rejected + rows_duplicate + rows_accepted.';
+COMMENT ON COLUMN ektp_coverage.site_daily.report_date IS
+    'The recording date (the batch folder''s date, WIB).';
+COMMENT ON COLUMN ektp_coverage.site_daily.site_code IS
+    'The most common non-empty site_code among a file''s well-formed rows (a tie goes to the smallest); '
+    'empty string when a file has none.';
+COMMENT ON COLUMN ektp_coverage.site_daily.site_name IS
+    'The smallest non-empty site_name in the well-formed rows of the site''s files that date.';
+COMMENT ON COLUMN ektp_coverage.site_daily.batch_files IS
+    'Loaded batch files of the site that date (rejected files and repeated deliveries are not loaded).';
+COMMENT ON COLUMN ektp_coverage.site_daily.rows_received IS
+    'Data rows in those files (not the header, not empty lines).';
+COMMENT ON COLUMN ektp_coverage.site_daily.rows_rejected IS
+    'Rows rejected by validation (reasons in rejections_daily and ektp_quarantine.rejected_row).';
+COMMENT ON COLUMN ektp_coverage.site_daily.rows_duplicate IS
+    'Valid rows whose NIK was already recorded earlier (duplicate_in_batch or already_recorded).';
+COMMENT ON COLUMN ektp_coverage.site_daily.rows_accepted IS
+    'Valid rows that are the first recording of their NIK: matched + identity_mismatch + not_in_extract, '
+    'plus no_extract rows when no extract is in force.';
+COMMENT ON COLUMN ektp_coverage.site_daily.matched IS
+    'Accepted rows whose NIK is in the extract in force with the same birth_date and sex: these count as coverage.';
+COMMENT ON COLUMN ektp_coverage.site_daily.identity_mismatch IS
+    'Accepted rows whose NIK is in the extract in force, but with another birth_date or sex.';
+COMMENT ON COLUMN ektp_coverage.site_daily.not_in_extract IS
+    'Accepted rows whose NIK is not in the extract in force.';
+COMMENT ON COLUMN ektp_coverage.site_daily.published_at IS
+    'When this row was published.';
+
+COMMENT ON TABLE ektp_coverage.rejections_daily IS
+    'Rejected batch rows of loaded files per report_date and first failing reason (contract §2.2 order). '
+    'Duplicates are not rejections; rejected registry rows are not counted.';
+COMMENT ON COLUMN ektp_coverage.rejections_daily.report_date IS
+    'The recording date (the batch folder''s date, WIB).';
+COMMENT ON COLUMN ektp_coverage.rejections_daily.reason IS
+    'The first failing rule: malformed_row, missing_value, nik_format, nik_region, nik_birthdate, nik_serial, '
+    'bad_birth_date, bad_sex or bad_recorded_at.';
+COMMENT ON COLUMN ektp_coverage.rejections_daily.rows IS
+    'Rejected rows with this first reason.';
+COMMENT ON COLUMN ektp_coverage.rejections_daily.published_at IS
+    'When this row was published.';
+
+-- ektp_ingest: what was loaded -----------------------------------------------------------------------------
+COMMENT ON SCHEMA ektp_ingest IS
+    'Loaded files and rows: the file manifest, every valid batch row with its statuses, the registry extracts.';
+COMMENT ON TABLE ektp_ingest.file_manifest IS
+    'Every landed file the pipeline has seen (path relative to the landing root), with what became of it.';
+COMMENT ON COLUMN ektp_ingest.file_manifest.status IS
+    'loaded | rejected_file (reason says why) | duplicate_delivery (identical bytes to duplicate_of).';
+COMMENT ON COLUMN ektp_ingest.file_manifest.row_count IS
+    'Data rows received (NULL for a rejected file).';
+COMMENT ON COLUMN ektp_ingest.file_manifest.site_code IS
+    'Batch files: the site the whole file counts under in site_daily.';
+COMMENT ON TABLE ektp_ingest.recording IS
+    'Every batch row that passed validation (restricted: holds NIKs and names), with its duplicate and '
+    'reconciliation status.';
+COMMENT ON COLUMN ektp_ingest.recording.nik IS
+    'Normalised NIK (whitespace, dots and dashes removed).';
+COMMENT ON COLUMN ektp_ingest.recording.recorded_at IS
+    'The capture time; its WIB date is recording_date.';
+COMMENT ON COLUMN ektp_ingest.recording.duplicate_status IS
+    'accepted (first of its NIK by recorded_at, file path, row number) | duplicate_in_batch | already_recorded.';
+COMMENT ON COLUMN ektp_ingest.recording.extract_date IS
+    'The extract in force on recording_date (NULL: none).';
+COMMENT ON COLUMN ektp_ingest.recording.reconciliation_status IS
+    'Accepted rows: matched | identity_mismatch | not_in_extract | no_extract. NULL for duplicates.';
+COMMENT ON TABLE ektp_ingest.registry_extract IS
+    'One row per loaded SIAK extract; the latest extract_date on or before a date is in force on it.';
+COMMENT ON TABLE ektp_ingest.registry_resident IS
+    'Valid residents of each extract: the targets (restricted: holds NIKs and names).';
+COMMENT ON TABLE ektp_ingest.published_report IS
+    'Report dates published so far, with the extract in force and the run that last published each.';
+COMMENT ON TABLE ektp_ingest.pending_change IS
+    'Dates whose inputs changed since they were last published; the next publish redoes them and every later '
+    'published date.';
+
+-- ektp_quarantine: what was rejected -----------------------------------------------------------------------
+COMMENT ON SCHEMA ektp_quarantine IS
+    'Rejected files and rows, kept whole with their reasons (restricted: raw rows hold NIKs and names).';
+COMMENT ON TABLE ektp_quarantine.rejected_file IS
+    'Files rejected whole: not UTF-8, no header, a required column missing.';
+COMMENT ON TABLE ektp_quarantine.rejected_row IS
+    'Every rejected row as received (raw_record, JSON), with every failing reason in contract order.';
+COMMENT ON COLUMN ektp_quarantine.rejected_row.first_reason IS
+    'The first failing reason: what rejections_daily counts.';
+COMMENT ON COLUMN ektp_quarantine.rejected_row.reasons IS
+    'Every failing reason, comma-separated, in contract order.';
+COMMENT ON COLUMN ektp_quarantine.rejected_row.raw_record IS
+    'The fields as received: a JSON object by column name (a malformed row: a JSON array under "_fields").';

@@ -1,0 +1,70 @@
+"""`make bench` at a smoke size, so the benchmark cannot rot: the real DAG twice (extract load, nightly
+run) on fresh PostgreSQL databases, the COPY/SQL floor on the same files, every stage and ratio reported,
+and nothing left behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import PG_ADMIN_URL, ROOT
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+
+SMOKE_SECONDS = 60
+
+
+def _bench_databases() -> set[str]:
+    engine = sa.create_engine(PG_ADMIN_URL)
+    try:
+        with engine.connect() as conn:
+            return {n for (n,) in conn.execute(sa.text("SELECT datname FROM pg_database "
+                                                       "WHERE datname LIKE 'ektp_bench_%'"))}
+    finally:
+        engine.dispose()
+
+
+def test_benchmark_smoke(tmp_path: Path, airflow_home: Path):
+    before = _bench_databases()
+    report = tmp_path / "report.json"
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "plugins"), EKTP_BENCH_PG_URL=PG_ADMIN_URL.replace("+psycopg", ""))
+    started = time.monotonic()
+    done = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "benchmark.sh"), "--residents", "2000", "--recordings", "500", "--files", "5",
+         "--workdir", str(tmp_path / "work"), "--airflow-template", str(airflow_home), "--json", str(report),
+         "--quiet"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )
+    elapsed = time.monotonic() - started
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+    data = json.loads(report.read_text())
+    assert {"nproc", "memory_gib", "cpu_model", "date"} <= set(data["machine"])
+    (point,) = data["points"]
+    assert point["size"] == {"residents": 2000, "recordings": 500, "files": 5}
+    stages = {s["name"]: s for s in point["stages"]}
+    assert set(stages) == {"extract load", "nightly run"}
+    for stage in stages.values():
+        assert stage["pipeline_s"] > 0 and stage["floor_s"] > 0
+        assert stage["ratio"] == pytest.approx(stage["pipeline_s"] / stage["floor_s"])
+        assert stage["airflow_startup_s"] >= 0 and stage["process_s"] >= stage["pipeline_s"]
+        assert 0 < stage["peak_rss_process_mib"] <= stage["peak_rss_tree_mib"]
+        assert {t["task_id"] for t in stage["tasks"]} >= {"plan_file_loads", "load_file_group", "publish_coverage"}
+    assert stages["extract load"]["rows"] == 2000
+    assert stages["nightly run"]["rows"] == point["batch_rows"] > 0
+    checks = point["checks"]
+    assert checks["target_residents"] == 2000 and 0 < checks["matched"] <= checks["rows_accepted"]
+    assert checks["floor_recorded"] > 0
+
+    printed = done.stdout
+    for words in ("extract load", "nightly run", "ratio", "RSS", "Airflow"):
+        assert words in printed
+    assert _bench_databases() == before  # every database it made is dropped
+    assert not list((tmp_path / "work").glob("landing-*"))  # and the landing area removed
+    assert elapsed < SMOKE_SECONDS, f"the smoke benchmark took {elapsed:.0f} s"

@@ -1,0 +1,57 @@
+"""The HTML report on an embedded warehouse without a DAG run: empty dates, hostile text, rounding."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from ektp import report
+from ektp import warehouse as wh
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path):
+    eng = wh.make_engine(f"sqlite:///{tmp_path / 'w.sqlite'}")
+    wh.migrate(eng)
+    yield eng
+    eng.dispose()
+
+
+def _island(text: str) -> dict:
+    return json.loads(re.search(r'id="report-data">(.*?)</script>', text, re.S).group(1))
+
+
+def test_a_date_with_nothing_published_still_renders(sqlite_engine, tmp_path):
+    path = report.write_report(sqlite_engine, date(2026, 11, 2), tmp_path / "out")
+    text = path.read_text(encoding="utf-8")
+    data = _island(text)
+    assert data["kecamatan"] == [] and data["trend"] == [] and data["totals"]["coverage_pct"] is None
+    assert "nothing published for this date" in text
+    assert text.count('<script id="plotly-js">') == 1
+
+
+def test_device_text_is_escaped(sqlite_engine, tmp_path):
+    hostile = '<img src=x onerror="alert(1)"></script><script>alert(2)</script>'
+    with wh.transaction(sqlite_engine) as conn:
+        wh.bulk_insert(conn, "ektp_coverage.site_daily", [
+            "report_date", "site_code", "site_name", "batch_files", "rows_received", "rows_rejected",
+            "rows_duplicate", "rows_accepted", "matched", "identity_mismatch", "not_in_extract", "published_at"],
+            [["2026-11-02", "X</script>", hostile, 1, 3, 1, 0, 2, 1, 1, 0, datetime.now(UTC).isoformat()]])
+        wh.bulk_insert(conn, "ektp_coverage.rejections_daily", ["report_date", "reason", "rows", "published_at"],
+                       [["2026-11-02", "nik_format", 1, datetime.now(UTC).isoformat()]])
+    text = report.write_report(sqlite_engine, date(2026, 11, 2), tmp_path / "out").read_text(encoding="utf-8")
+    assert hostile not in text and "X</script>" not in text
+    assert "&lt;img src=x" in text
+    data = _island(text)  # the data island survives the text intact
+    assert data["sites"][0]["site_name"] == hostile and data["sites"][0]["site_code"] == "X</script>"
+    assert data["totals"]["rows_received"] == 3 and data["rejections"] == [{"reason": "nik_format", "rows": 1}]
+
+
+@pytest.mark.parametrize(("n", "d", "want"), [(1, 8, "12.50"), (1, 3, "33.33"), (2, 3, "66.67"),
+                                              (1, 200, "0.50"), (1, 400, "0.25"), (1, 800, "0.13"), (0, 5, "0.00")])
+def test_percentages_round_half_up(n, d, want):
+    assert report.pct(n, d) == Decimal(want)
+    assert report.pct(1, 0) is None
