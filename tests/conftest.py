@@ -27,6 +27,7 @@ os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(ROOT / "plugins")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
 os.environ.setdefault("EKTP_REPORT_DIR", str(ROOT / "var" / "test-reports"))  # not the sample's var/reports
+os.environ.setdefault("EKTP_DATA_DOCS_DIR", str(ROOT / "var" / "test-data-docs"))  # not the sample's var/data_docs
 
 
 def airflow_env(landing: Path, warehouse_url: str, **extra: str) -> dict[str, str]:

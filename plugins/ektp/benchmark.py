@@ -92,6 +92,7 @@ class Stage:
     floor_rows_per_s: float = 0.0
     peak_rss_process_mib: float = 0.0
     peak_rss_tree_mib: float = 0.0
+    load_avg: float = 0.0  # mean 1-minute load average of the machine during the pipeline run
     tasks: list[TaskTime] = field(default_factory=list)
     reused: bool = False  # extract stage copied from an earlier size (not measured again)
     log: str = ""
@@ -125,6 +126,7 @@ class RssSampler(threading.Thread):
         self.pid, self.interval = pid, interval
         self.max_process = 0
         self.max_tree = 0
+        self.loads: list[float] = []  # the machine's 1-minute load average while sampling (shared machine)
         self._halt = threading.Event()
 
     def run(self) -> None:
@@ -146,6 +148,7 @@ class RssSampler(threading.Thread):
                 tree += rss
                 self.max_process = max(self.max_process, rss)
             self.max_tree = max(self.max_tree, tree)
+            self.loads.append(os.getloadavg()[0])
             self._halt.wait(self.interval)
 
     def stop(self) -> None:
@@ -251,6 +254,7 @@ def run_dag(stage: Stage, report_date: date, env: dict[str, str], airflow_home: 
     stage.tasks = [TaskTime(k, len(v), sum(v), max(v)) for k, v in by_task.items()]
     stage.peak_rss_process_mib = sampler.max_process / (1 << 20)
     stage.peak_rss_tree_mib = sampler.max_tree / (1 << 20)
+    stage.load_avg = sum(sampler.loads) / len(sampler.loads) if sampler.loads else os.getloadavg()[0]
 
 
 # --- the floor ------------------------------------------------------------------------------------
@@ -500,7 +504,8 @@ def machine() -> dict:
 def _print_stage(s: Stage) -> None:
     print(f"  {s.name}: pipeline {s.pipeline_s:.1f} s (+ Airflow start-up {s.airflow_startup_s:.1f} s, "
           f"shut-down {s.airflow_teardown_s:.1f} s), floor {s.floor_s:.1f} s, ratio {s.ratio:.2f}x, "
-          f"peak RSS {s.peak_rss_process_mib:.0f} MiB (process) / {s.peak_rss_tree_mib:.0f} MiB (tree)", flush=True)
+          f"peak RSS {s.peak_rss_process_mib:.0f} MiB (process) / {s.peak_rss_tree_mib:.0f} MiB (tree), "
+          f"machine load {s.load_avg:.1f}", flush=True)
     for t in s.tasks:
         many = f" ({t.instances} instances, longest {t.max_s:.1f} s)" if t.instances > 1 else ""
         print(f"    {t.task_id:<18} {t.total_s:8.1f} s{many}", flush=True)
@@ -513,7 +518,7 @@ def report_text(report: dict) -> str:
              ""]
     head = (f"{'size (residents/recordings/files)':<34} {'stage':<13} {'pipeline s':>10} {'startup s':>9} "
             f"{'floor s':>8} {'ratio':>6} {'rows/s pipe':>11} {'rows/s floor':>12} {'RSS proc MiB':>12} "
-            f"{'RSS tree MiB':>12}")
+            f"{'RSS tree MiB':>12} {'load':>5}")
     lines += [head, "-" * len(head)]
     for p in report["points"]:
         sz = p["size"]
@@ -523,7 +528,7 @@ def report_text(report: dict) -> str:
             lines.append(f"{label:<34} {s['name']:<13} {s['pipeline_s']:>10.1f} {s['airflow_startup_s']:>9.1f} "
                          f"{s['floor_s']:>8.1f} {s['ratio']:>6.2f} {s['pipeline_rows_per_s']:>11,.0f} "
                          f"{s['floor_rows_per_s']:>12,.0f} {s['peak_rss_process_mib']:>12,.0f} "
-                         f"{s['peak_rss_tree_mib']:>12,.0f}{note}")
+                         f"{s['peak_rss_tree_mib']:>12,.0f} {s.get('load_avg', 0):>5.1f}{note}")
     lines.append("")
     for p in report["points"]:
         sz = p["size"]
@@ -536,6 +541,36 @@ def report_text(report: dict) -> str:
             lines.append(f"  {s['name']}: {tasks}; whole `airflow dags test` {s['process_s']:.1f} s")
     lines.append(f"Airflow metadata DB migrate (set-up, not counted): {report['airflow_migrate_s']:.1f} s")
     return "\n".join(lines)
+
+
+def report_markdown(report: dict) -> str:
+    """The figures as Markdown tables (for BENCHMARKS.md)."""
+    m = report["machine"]
+    out = [f"Measured {m['date']} on {m['nproc']} CPUs ({m['cpu_model']}), {m['memory_gib']} GiB RAM, "
+           f"Python {m['python']}.", "",
+           "| residents / recordings / files | stage | pipeline s | floor s | pipeline / floor | rows/s pipeline "
+           "| rows/s floor | Airflow start-up s | whole `dags test` s | peak RSS process MiB | peak RSS tree MiB "
+           "| load avg |",
+           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for p in report["points"]:
+        sz = p["size"]
+        label = f"{sz['residents']:,} / {sz['recordings']:,} / {sz['files']:,}"
+        for st in p["stages"]:
+            name = st["name"] + (" (reused)" if st["reused"] else "")
+            out.append(f"| {label} | {name} | {st['pipeline_s']:.1f} | {st['floor_s']:.1f} | **{st['ratio']:.2f}x** "
+                       f"| {st['pipeline_rows_per_s']:,.0f} | {st['floor_rows_per_s']:,.0f} "
+                       f"| {st['airflow_startup_s']:.1f} | {st['process_s']:.1f} | {st['peak_rss_process_mib']:,.0f} "
+                       f"| {st['peak_rss_tree_mib']:,.0f} | {st.get('load_avg', 0):.1f} |")
+    out += ["", "| residents / recordings / files | stage | task | instances | seconds (sum) | longest |",
+            "|---|---|---|---:|---:|---:|"]
+    for p in report["points"]:
+        sz = p["size"]
+        label = f"{sz['residents']:,} / {sz['recordings']:,} / {sz['files']:,}"
+        for st in p["stages"]:
+            for t in st["tasks"]:
+                out.append(f"| {label} | {st['name']} | {t['task_id']} | {t['instances']} | {t['total_s']:.1f} "
+                           f"| {t['max_s']:.1f} |")
+    return "\n".join(out) + "\n"
 
 
 def parse_sizes(text: str) -> list[Size]:
@@ -564,6 +599,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--airflow-template", type=Path,
                     help="an Airflow home whose migrated airflow.db is copied instead of running `db migrate`")
     ap.add_argument("--json", type=Path, help="also write the report as JSON here")
+    ap.add_argument("--markdown", type=Path, help="also write the figures as Markdown tables here")
     ap.add_argument("--keep", action="store_true", help="keep the landing areas and Airflow homes")
     ap.add_argument("--quiet", action="store_true", help="no progress bars")
     args = ap.parse_args(argv)
@@ -595,6 +631,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=2, default=str))
+    if args.markdown:
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text(report_markdown(report))
     return 0
 
 

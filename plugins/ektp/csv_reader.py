@@ -270,8 +270,9 @@ def open_csv(path: Path, required: tuple[str, ...]) -> CsvFile:
     with path.open("rb") as fh:
         while block := fh.read(_BLOCK):
             newlines += block.count(b"\n")
-            crs += block.count(b"\r")
-            crlfs += block.count(b"\r\n") + (last == b"\r" and block[:1] == b"\n")
+            if b"\r" in block or last == b"\r":
+                crs += block.count(b"\r")
+                crlfs += block.count(b"\r\n") + (last == b"\r" and block[:1] == b"\n")
             last = block[-1:]
             try:
                 text = decoder.decode(block)

@@ -38,8 +38,7 @@ def publish(engine: Engine, report_date: date, run_id: str) -> Published:
     with wh.transaction(engine) as conn:
         wh.use_memory_for_sorts(conn)
         wh.analyze(conn, "ektp_ingest.recording")  # the night's rows were just loaded: plan with them
-        wh.run_sql(conn, "resolve/update_duplicate_status")
-        wh.run_sql(conn, "resolve/update_reconciliation_status")
+        wh.run_sql(conn, "resolve/update_recording_status")  # duplicates (§2.3), then reconciliation (§3)
         wh.run_sql(conn, "publish/fill_publish_queue", {"report_date": report_date})
         wh.analyze(conn, "ektp_ingest.publish_queue")  # a few dates, not the 2,550 rows assumed without statistics
         breaks = wh.query(conn, "publish/select_conservation_breaks")

@@ -12,7 +12,7 @@ DO $$ BEGIN CREATE ROLE ektp_analyst NOLOGIN; EXCEPTION WHEN duplicate_object OR
 -- The database: the pipeline connects and creates its schemas (migrations); analysts connect.
 DO $$ BEGIN EXECUTE format('GRANT CONNECT, CREATE, TEMPORARY ON DATABASE %I TO ektp_pipeline', current_database()); EXECUTE format('GRANT CONNECT ON DATABASE %I TO ektp_analyst', current_database()); END $$;
 
--- The pipeline owns the three schemas and every table in them (so its migrations can alter them).
+-- The pipeline owns the three schemas and every table and view in them (so its migrations can alter them).
 CREATE SCHEMA IF NOT EXISTS ektp_ingest AUTHORIZATION ektp_pipeline;
 CREATE SCHEMA IF NOT EXISTS ektp_quarantine AUTHORIZATION ektp_pipeline;
 CREATE SCHEMA IF NOT EXISTS ektp_coverage AUTHORIZATION ektp_pipeline;
@@ -20,6 +20,8 @@ ALTER SCHEMA ektp_ingest OWNER TO ektp_pipeline;
 ALTER SCHEMA ektp_quarantine OWNER TO ektp_pipeline;
 ALTER SCHEMA ektp_coverage OWNER TO ektp_pipeline;
 DO $$ DECLARE t record; BEGIN FOR t IN SELECT schemaname, tablename FROM pg_tables WHERE schemaname IN ('ektp_ingest', 'ektp_quarantine', 'ektp_coverage') LOOP EXECUTE format('ALTER TABLE %I.%I OWNER TO ektp_pipeline', t.schemaname, t.tablename); END LOOP; END $$;
+-- views too: migrations replace them and comment on them, which only their owner may do
+DO $$ DECLARE v record; BEGIN FOR v IN SELECT schemaname, viewname FROM pg_views WHERE schemaname IN ('ektp_ingest', 'ektp_quarantine', 'ektp_coverage') LOOP EXECUTE format('ALTER VIEW %I.%I OWNER TO ektp_pipeline', v.schemaname, v.viewname); END LOOP; END $$;
 
 -- Nobody else reads the restricted schemas (PostgreSQL grants PUBLIC nothing on a new schema; this
 -- also undoes a grant made by hand).

@@ -104,9 +104,11 @@ def pipeline_env(landing: Path, url: str, var_dir: Path):
 
 
 def drop_connections(url: str) -> None:
-    with admin_engine().connect() as conn:
+    admin = admin_engine()
+    with admin.connect() as conn:
         conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d "
                              "AND pid <> pg_backend_pid()"), {"d": database_name(url)})
+    admin.dispose()
 
 
 # --- the clean references ---------------------------------------------------------------------------
@@ -182,14 +184,20 @@ def table_held(url: str, qualified: str):
 def blocked_backend(url: str, app: str, table: str, alive=lambda: True, timeout: float = 240) -> int:
     """The pid of the pipeline's backend once it waits for ``table`` with its transaction open."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        rows = fetch(url, "SELECT pid FROM pg_stat_activity WHERE application_name = :a AND datname = "
-                          "current_database() AND wait_event_type = 'Lock' AND query LIKE :q",
-                     a=app, q=f"%{table}%")
-        if rows:
-            return rows[0][0]
-        assert alive(), "the pipeline ended before it reached the blocked statement"
-        time.sleep(0.05)
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            while time.monotonic() < deadline:
+                pid = conn.execute(sa.text(
+                    "SELECT pid FROM pg_stat_activity WHERE application_name = :a AND datname = current_database() "
+                    "AND wait_event_type = 'Lock' AND query LIKE :q"), {"a": app, "q": f"%{table}%"}).scalar()
+                conn.rollback()  # a fresh snapshot of pg_stat_activity next time
+                if pid:
+                    return pid
+                assert alive(), "the pipeline ended before it reached the blocked statement"
+                time.sleep(0.05)
+    finally:
+        engine.dispose()
     raise TimeoutError(f"no backend of {app} blocked on {table}")
 
 
@@ -204,10 +212,16 @@ def terminate(url: str, pid: int) -> None:
 
 def wait_gone(url: str, app: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
-    while fetch(url, "SELECT count(*) FROM pg_stat_activity WHERE application_name = :a AND state <> 'idle'",
-                a=app)[0][0]:
-        assert time.monotonic() < deadline, f"{app} still has a transaction open"
-        time.sleep(0.1)
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            while conn.execute(sa.text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :a "
+                                       "AND state <> 'idle'"), {"a": app}).scalar():
+                conn.rollback()
+                assert time.monotonic() < deadline, f"{app} still has a transaction open"
+                time.sleep(0.1)
+    finally:
+        engine.dispose()
 
 
 class Background(threading.Thread):
