@@ -30,11 +30,11 @@ def _events(run_id: str) -> list[tuple]:
     from sqlalchemy import select
 
     with create_session() as session:
-        return list(session.execute(
+        return [tuple(row) for row in session.execute(
             select(AssetModel.name, AssetEvent.source_dag_id, AssetEvent.source_task_id, AssetEvent.source_map_index)
             .join(AssetModel, AssetModel.id == AssetEvent.asset_id)
             .where(AssetEvent.source_run_id == run_id)
-        ).tuples())
+        )]
 
 
 def test_publish_emits_the_ektp_coverage_asset_event(coverage_dag, sqlite_url, tmp_path, monkeypatch):

@@ -67,4 +67,7 @@ def test_benchmark_smoke(tmp_path: Path, airflow_home: Path):
         assert words in printed
     assert _bench_databases() == before  # every database it made is dropped
     assert not list((tmp_path / "work").glob("landing-*"))  # and the landing area removed
-    assert elapsed < SMOKE_SECONDS, f"the smoke benchmark took {elapsed:.0f} s"
+    # < 60 s on a machine of its own; two `airflow dags test` start-ups (~10-20 s each) stretch with the
+    # machine's load, so the bound does too (load per CPU, from the 1-minute load average)
+    load = max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
+    assert elapsed < SMOKE_SECONDS * load, f"the smoke benchmark took {elapsed:.0f} s (load per CPU {load:.1f})"

@@ -1,10 +1,11 @@
 """A hand-built landing area with every published value computed by hand (contract §2.3, §3, §4).
 
-Twelve residents in three kelurahan of two kecamatan, a second extract, four recording dates (the
-first before any extract), and a batch file that lands late with earlier recorded_at values. The
-expected rows below are written out literally, worked out on paper from the files: they are never
-computed by the code under test. Every column of the four published tables is checked, on both
-warehouses, plus the duplicate and reconciliation status of every accepted-or-duplicate row.
+Twelve targets in three kelurahan of two kecamatan, a second extract, four recording dates (the first
+before any extract), and a batch file that lands late with earlier recorded_at values. The expected
+rows below are written out literally, worked out on paper from the files: they are never computed by
+the code under test. Every column of the four published tables is checked, on both warehouses, plus
+the duplicate and reconciliation status of every valid row. Then: coverage_pct rounding half up
+(kelurahan and kecamatan), and code-point order of paths and site names on a non-C PostgreSQL locale.
 """
 
 from __future__ import annotations

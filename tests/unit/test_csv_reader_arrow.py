@@ -9,11 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from ektp import csv_reader
 from ektp.csv_reader import RejectedFile, open_csv
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 HEADER = "a,b,c\n"
 
