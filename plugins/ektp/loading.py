@@ -30,6 +30,7 @@ from ektp.validation import (
     REGISTRY_REQUIRED,
     SuiteResult,
     file_sites,
+    format_datetimes,
     load_suite,
     prepare_batch,
     prepare_registry,
@@ -248,7 +249,7 @@ def _accepted_recordings(rows: pd.DataFrame, prepared: pd.DataFrame, result: Sui
         "batch_id": p["batch_id"], "site_code": p["site_code"], "site_name": p["site_name"],
         "operator_id": p["operator_id"],
         # fixed-width UTC text sorts like the instant, so SQLite orders it the way PostgreSQL does
-        "recorded_at": p["recorded_utc"].dt.strftime("%Y-%m-%d %H:%M:%S.%f+00:00"),
+        "recorded_at": format_datetimes(p["recorded_utc"], "%Y-%m-%d %H:%M:%S.%f+00:00"),
         "nik": p["nik"], "full_name": p["full_name"], "birth_date": p["birth_date_iso"], "sex": p["sex"],
         "kelurahan_code_captured": p["kelurahan_code"],
         "warnings": pd.Series(result.warning_strings(ok), index=p.index, dtype="string"),
