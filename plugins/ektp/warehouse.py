@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -90,11 +90,16 @@ def _sqlite_replace_view(statement: str) -> list[str]:
 
 
 def run_sql(conn: Connection, name: str, params: Mapping[str, Any] | None = None) -> sa.CursorResult:
-    """Run every statement of a SQL file with bound parameters; returns the last result."""
+    """Run every statement of a SQL file with bound parameters; returns the last result.
+
+    A list or tuple value binds an IN list: write ``WHERE x IN :values`` (SQLAlchemy expands it)."""
     result = None
     for stmt in statements(name, conn.dialect.name):
         clause = sa.text(stmt)
         bound = {k: v for k, v in (params or {}).items() if f":{k}" in stmt}
+        expanding = [sa.bindparam(k, expanding=True) for k, v in bound.items() if isinstance(v, list | tuple)]
+        if expanding:
+            clause = clause.bindparams(*expanding)
         result = conn.execute(clause, bound)
     assert result is not None, f"sql/{name}.sql has no statements"
     return result
@@ -188,6 +193,8 @@ def migrate(engine: Engine) -> None:
 
     with transaction(engine) as conn:
         run_sql(conn, "schema/create_tables")
+        _add_missing_columns(conn)
+        run_sql(conn, "schema/backfill_extract_target")
         _set_storage_parameters(conn)
         for name in _VERSIONED_SCHEMA:
             _apply_when_changed(conn, name)
@@ -198,6 +205,21 @@ def migrate(engine: Engine) -> None:
             conn.execute(sa.text(f"DELETE FROM {region}"))
             bulk_insert(conn, "ektp_ingest.region", ["region_code", "region_name", "region_level"],
                         ([r["region_code"], r["region_name"], r["region_level"]] for r in rows))
+
+
+#: columns added after a table was first released: (table, column, type, SQL file that fills it in);
+#: CREATE TABLE IF NOT EXISTS leaves an existing table as it was, so an older warehouse gets them here
+_ADDED_COLUMNS = [("ektp_ingest.recording", "resident_kelurahan_code", "TEXT", "schema/backfill_resident_kelurahan")]
+
+
+def _add_missing_columns(conn: Connection) -> None:
+    for qualified, column, sql_type, backfill in _ADDED_COLUMNS:
+        schema, _, name = qualified.rpartition(".")
+        present = {c["name"] for c in sa.inspect(conn).get_columns(table(conn, qualified) if is_sqlite(conn) else name,
+                                                                    schema=None if is_sqlite(conn) else schema)}
+        if column not in present:
+            conn.exec_driver_sql(f"ALTER TABLE {table(conn, qualified)} ADD COLUMN {column} {sql_type}")
+            run_sql(conn, backfill)
 
 
 #: PostgreSQL storage parameters (SQLite has none). A loaded batch row is rewritten once when publishing
@@ -297,6 +319,52 @@ def insert_frame(conn: Connection, qualified: str, columns: Sequence[str], frame
         raise WarehouseError(f"loading {qualified}: " + describe_db_error(exc, where and (
             lambda k: f"{frame.iat[k - 1, where[0]]} row {frame.iat[k - 1, where[1]]}"))) from None
     return arrow.num_rows
+
+
+class WriteBehind:
+    """Run a load's database writes one step behind its CPU work: step k writes in one background thread
+    while the caller prepares step k+1 (at most one write in flight, so memory holds two steps at most).
+
+    Waiting on PostgreSQL (a COPY of 500,000 residents: about a second) releases the GIL, so on two cores
+    validation and the server's COPY overlap instead of taking turns. Only one thread uses the connection
+    at a time: ``submit`` waits for the previous write first. SQLite writes inline (its connection belongs
+    to the thread that opened it). An error in a write is raised by the next ``submit`` or by ``close``.
+    """
+
+    def __init__(self, conn: Connection):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = None if is_sqlite(conn) else ThreadPoolExecutor(1, thread_name_prefix="ektp-write")
+        self._pending = None
+
+    def submit(self, write: Callable[[], Any]) -> None:
+        self.wait()
+        if self._pool is None:
+            write()
+        else:
+            self._pending = self._pool.submit(write)
+
+    def wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+
+    def __enter__(self) -> WriteBehind:
+        return self
+
+    def __exit__(self, exc_type, *_) -> None:
+        if exc_type is None:
+            self.close()
+            return
+        with suppress(Exception):  # the error already raised is the one to report
+            self.close()
 
 
 def analyze(conn: Connection, *qualified: str) -> None:

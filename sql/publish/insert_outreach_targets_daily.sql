@@ -1,31 +1,35 @@
 -- Outreach targets of one queued report date (issue #8): residents of the extract in force with no
--- matched recording from extract_date to report_date, per kelurahan (the rows of kelurahan_daily, and
--- remaining equals its remaining), and of those the ones aged 16 to 18 on report_date. Age bounds
--- come as parameters (computed once, the same way on both warehouses): :born_by = report_date minus
--- 16 years, :born_after = report_date minus 19 years.
+-- matched recording from extract_date to report_date, per kelurahan (that is kelurahan_daily.remaining),
+-- and of those the ones aged 16 to 18 on report_date: the extract's residents in that age band minus the
+-- band's matched recordings (a matched row has the resident's birth date and keeps its kelurahan; each
+-- resident is matched at most once). Age bounds come as parameters (computed once, the same way on both
+-- warehouses): :born_by = report_date minus 16 years, :born_after = report_date minus 19 years.
 WITH in_force AS (
     SELECT max(e.extract_date) AS extract_date
       FROM ektp_ingest.registry_extract e
      WHERE e.extract_date <= :report_date
-), unrecorded AS (
-    -- counted per kelurahan before the join: one row each, not one per unrecorded resident
-    SELECT r.kelurahan_code, count(*) AS remaining,
-           sum(CASE WHEN r.birth_date <= :born_by AND r.birth_date > :born_after THEN 1 ELSE 0 END) AS aged_16_18
+), in_band AS (
+    SELECT r.kelurahan_code, count(*) AS residents
       FROM in_force i
       JOIN ektp_ingest.registry_resident r ON r.extract_date = i.extract_date
-     WHERE NOT EXISTS (
-           SELECT 1 FROM ektp_ingest.recording rec
-            WHERE rec.nik = r.nik
-              AND rec.reconciliation_status = 'matched'
-              AND rec.extract_date = i.extract_date
-              AND rec.recording_date BETWEEN i.extract_date AND :report_date)
+     WHERE r.birth_date <= :born_by AND r.birth_date > :born_after
      GROUP BY r.kelurahan_code
+), in_band_recorded AS (
+    SELECT rec.resident_kelurahan_code AS kelurahan_code, count(*) AS residents
+      FROM in_force i
+      JOIN ektp_ingest.recording rec
+        ON rec.reconciliation_status = 'matched'
+       AND rec.extract_date = i.extract_date
+       AND rec.recording_date BETWEEN i.extract_date AND :report_date
+     WHERE rec.birth_date <= :born_by AND rec.birth_date > :born_after
+     GROUP BY rec.resident_kelurahan_code
 )
 INSERT INTO ektp_coverage.outreach_targets_daily (
     report_date, kecamatan_code, kelurahan_code, kelurahan_name, remaining, remaining_aged_16_18, published_at
 )
 SELECT k.report_date, k.kecamatan_code, k.kelurahan_code, k.kelurahan_name,
-       coalesce(u.remaining, 0), coalesce(u.aged_16_18, 0), :published_at
+       k.remaining, coalesce(b.residents, 0) - coalesce(m.residents, 0), :published_at
   FROM ektp_coverage.kelurahan_daily k
-  LEFT JOIN unrecorded u ON u.kelurahan_code = k.kelurahan_code
+  LEFT JOIN in_band b ON b.kelurahan_code = k.kelurahan_code
+  LEFT JOIN in_band_recorded m ON m.kelurahan_code = k.kelurahan_code
  WHERE k.report_date = :report_date;

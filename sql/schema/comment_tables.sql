@@ -124,10 +124,14 @@ COMMENT ON COLUMN ektp_ingest.recording.extract_date IS
     'The extract in force on recording_date (NULL: none).';
 COMMENT ON COLUMN ektp_ingest.recording.reconciliation_status IS
     'Accepted rows: matched | identity_mismatch | not_in_extract | no_extract. NULL for duplicates.';
+COMMENT ON COLUMN ektp_ingest.recording.resident_kelurahan_code IS
+    'Matched rows: the resident''s kelurahan_code in the extract in force (where the row counts as coverage).';
 COMMENT ON TABLE ektp_ingest.registry_extract IS
     'One row per loaded SIAK extract; the latest extract_date on or before a date is in force on it.';
 COMMENT ON TABLE ektp_ingest.registry_resident IS
     'Valid residents of each extract: the targets (restricted: holds NIKs and names).';
+COMMENT ON TABLE ektp_ingest.extract_target IS
+    'Valid residents of each extract per kelurahan (target_residents of kelurahan_daily), counted at load.';
 COMMENT ON TABLE ektp_ingest.published_report IS
     'Report dates published so far, with the extract in force and the run that last published each.';
 COMMENT ON TABLE ektp_ingest.pending_change IS

@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS ektp_ingest.recording (
     site_name               TEXT NOT NULL,
     operator_id             TEXT NOT NULL,
     recorded_at             TIMESTAMPTZ NOT NULL,
-    nik                     TEXT NOT NULL,
+    nik                     TEXT COLLATE "C" NOT NULL,
     full_name               TEXT NOT NULL,
     birth_date              DATE NOT NULL,
     sex                     TEXT NOT NULL,
@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS ektp_ingest.recording (
     duplicate_status        TEXT,         -- accepted | duplicate_in_batch | already_recorded
     extract_date            DATE,         -- the extract in force on recording_date
     reconciliation_status   TEXT,         -- matched | identity_mismatch | not_in_extract | no_extract
+    resident_kelurahan_code TEXT,         -- matched rows: the resident's kelurahan in that extract
     PRIMARY KEY (file_path, row_number)
 );
 CREATE INDEX IF NOT EXISTS recording_by_nik
@@ -69,19 +70,29 @@ CREATE TABLE IF NOT EXISTS ektp_ingest.registry_extract (
 CREATE TABLE IF NOT EXISTS ektp_ingest.registry_resident (
     extract_date   DATE NOT NULL,
     row_number     INTEGER NOT NULL,
-    nik            TEXT NOT NULL,
+    nik            TEXT COLLATE "C" NOT NULL,
     full_name      TEXT,
     birth_date     DATE NOT NULL,
     sex            TEXT NOT NULL,
     kelurahan_code TEXT NOT NULL,
     PRIMARY KEY (extract_date, row_number)
 );
-CREATE INDEX IF NOT EXISTS registry_resident_by_nik ON ektp_ingest.registry_resident (extract_date, nik);
+-- NIK first: a btree build sorts on the first column's abbreviated keys (5.4M NIKs: 2 s, not 5 s)
+CREATE INDEX IF NOT EXISTS registry_resident_by_nik ON ektp_ingest.registry_resident (nik, extract_date);
+
+-- Valid residents of each extract per kelurahan, counted once when the extract is loaded: every
+-- published date then reads 84,000 counts instead of grouping millions of residents again.
+CREATE TABLE IF NOT EXISTS ektp_ingest.extract_target (
+    extract_date     DATE NOT NULL,
+    kelurahan_code   TEXT NOT NULL,
+    target_residents BIGINT NOT NULL,
+    PRIMARY KEY (extract_date, kelurahan_code)
+);
 
 -- Work table: NIKs of extract rows rejected for another reason, while duplicates are counted.
 CREATE TABLE IF NOT EXISTS ektp_ingest.registry_nik_stage (
     row_number INTEGER NOT NULL,
-    nik        TEXT NOT NULL
+    nik        TEXT COLLATE "C" NOT NULL
 );
 
 -- Great Expectations results, per run, file and expectation (history: appended, never replaced).
@@ -236,7 +247,7 @@ CREATE TABLE IF NOT EXISTS ektp_quarantine.followup_redo (
     batch_id       TEXT,
     operator_id    TEXT,
     recorded_at    TEXT,
-    nik            TEXT,                  -- as captured, not normalised
+    nik            TEXT COLLATE "C",      -- as captured, not normalised
     full_name      TEXT,
     birth_date     TEXT,
     sex            TEXT,
@@ -255,7 +266,7 @@ CREATE TABLE IF NOT EXISTS ektp_quarantine.followup_identity_mismatch (
     row_number          INTEGER NOT NULL,
     recorded_at         TIMESTAMPTZ NOT NULL,
     operator_id         TEXT NOT NULL,
-    nik                 TEXT NOT NULL,
+    nik                 TEXT COLLATE "C" NOT NULL,
     full_name           TEXT NOT NULL,
     birth_date          DATE NOT NULL,
     sex                 TEXT NOT NULL,
@@ -278,7 +289,7 @@ CREATE TABLE IF NOT EXISTS ektp_quarantine.followup_not_in_extract (
     row_number              INTEGER NOT NULL,
     recorded_at             TIMESTAMPTZ NOT NULL,
     operator_id             TEXT NOT NULL,
-    nik                     TEXT NOT NULL,
+    nik                     TEXT COLLATE "C" NOT NULL,
     full_name               TEXT NOT NULL,
     birth_date              DATE NOT NULL,
     sex                     TEXT NOT NULL,
@@ -296,7 +307,7 @@ CREATE TABLE IF NOT EXISTS ektp_quarantine.followup_suggestion (
     file_path       TEXT NOT NULL,
     row_number      INTEGER NOT NULL,
     suggestion_rank INTEGER NOT NULL,     -- 1 = best
-    nik             TEXT NOT NULL,
+    nik             TEXT COLLATE "C" NOT NULL,
     full_name       TEXT,
     birth_date      DATE NOT NULL,
     sex             TEXT NOT NULL,
@@ -319,7 +330,7 @@ CREATE TABLE IF NOT EXISTS ektp_quarantine.outreach_residents (
     extract_date   DATE NOT NULL,
     kecamatan_code TEXT NOT NULL,
     kelurahan_code TEXT NOT NULL,
-    nik            TEXT NOT NULL,
+    nik            TEXT COLLATE "C" NOT NULL,
     full_name      TEXT,
     birth_date     DATE NOT NULL,
     sex            TEXT NOT NULL,

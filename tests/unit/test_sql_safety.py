@@ -30,6 +30,7 @@ REVIEWED = {
     "found.group(1)",  # warehouse: a view's name, from a file of sql/
     "ix.conname", "ix.index_name", "ix.constraint_def",  # warehouse: PostgreSQL's catalogue, for a table of code
     "qualified", "option",  # warehouse: storage parameters, from a constant of the module
+    "column", "sql_type",  # warehouse: columns added since release, from a constant of the module (_ADDED_COLUMNS)
 }
 TABLE_OF_LITERAL = re.compile(r"(wh\.)?table\(conn, '[a-z_]+\.[a-z_]+'\)")
 

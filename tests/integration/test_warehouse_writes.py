@@ -1,0 +1,78 @@
+"""warehouse.WriteBehind (a load's writes one step behind its CPU work) and IN-list parameters of run_sql,
+on both warehouses."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+from ektp import warehouse as wh
+
+
+def _staged_niks(conn: sa.Connection) -> list[str]:
+    name = wh.table(conn, "ektp_ingest.registry_nik_stage")
+    return [n for n, in conn.execute(sa.text(f"SELECT nik FROM {name} ORDER BY row_number"))]
+
+
+def _stage(conn: sa.Connection, rows: list[tuple[int, str]]) -> None:
+    wh.bulk_insert(conn, "ektp_ingest.registry_nik_stage", ["row_number", "nik"], rows)
+
+
+def test_writes_run_in_order_and_all_finish_by_close(engine: sa.Engine):
+    threads = set()
+    with wh.transaction(engine) as conn, wh.WriteBehind(conn) as writes:
+        for k in range(5):
+            def write(k=k):
+                threads.add(threading.current_thread().name)
+                _stage(conn, [(k, f"{k:016d}")])
+            writes.submit(write)
+    with engine.connect() as conn:
+        assert _staged_niks(conn) == [f"{k:016d}" for k in range(5)]
+    if engine.dialect.name == "sqlite":
+        assert threads == {threading.current_thread().name}  # SQLite connections stay in their thread
+    else:
+        assert threads != {threading.current_thread().name}  # PostgreSQL writes overlap the caller's work
+
+
+def test_a_failed_write_is_raised_and_rolls_the_transaction_back(engine: sa.Engine):
+    def fail():
+        raise ValueError("write failed")
+
+    with (pytest.raises(ValueError, match="write failed"), wh.transaction(engine) as conn,
+          wh.WriteBehind(conn) as writes):
+        writes.submit(lambda: _stage(conn, [(1, "1" * 16)]))
+        writes.submit(fail)
+        writes.submit(lambda: _stage(conn, [(2, "2" * 16)]))  # raises the previous write's error
+    with engine.connect() as conn:
+        assert _staged_niks(conn) == []
+
+
+def test_the_callers_error_wins_over_a_pending_writes_error(engine: sa.Engine):
+    def fail():
+        raise ValueError("write failed")
+
+    with pytest.raises(KeyError), wh.transaction(engine) as conn, wh.WriteBehind(conn) as writes:
+        writes.submit(fail if engine.dialect.name == "postgresql" else lambda: None)
+        raise KeyError("validation failed")
+
+
+def _rejected_files(conn: sa.Connection) -> list[str]:
+    name = wh.table(conn, "ektp_quarantine.rejected_file")
+    return [p for p, in conn.execute(sa.text(f"SELECT file_path FROM {name} ORDER BY file_path"))]
+
+
+def test_forget_files_deletes_exactly_the_listed_files_in_one_statement_per_table(engine: sa.Engine):
+    from datetime import UTC, date, datetime
+
+    from ektp.loading import forget_files
+
+    paths = [f"batches/2026-11-02/{c}.csv" for c in "abcde"]
+    with wh.transaction(engine) as conn:
+        wh.run_sql_many(conn, "load/insert_rejected_file", [
+            {"file_path": p, "file_kind": "batch", "file_date": date(2026, 11, 2), "sha256": "0" * 64,
+             "reason": "no header", "rejected_at": datetime.now(UTC), "run_id": "test"} for p in paths])
+    with wh.transaction(engine) as conn:
+        forget_files(conn, [])  # an empty IN list matches nothing and is no error
+        forget_files(conn, (p for p in paths[1:4]))  # any iterable of paths
+        assert _rejected_files(conn) == [paths[0], paths[4]]
