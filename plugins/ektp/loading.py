@@ -313,6 +313,7 @@ def load_registry_file(engine: Engine, root: Path, landed: LandedFile, run_id: s
     # niks of rows rejected for another reason still count as occurrences for duplicate_nik
     rejected_niks: list[tuple[int, str]] = []
     nik_numbers: list[np.ndarray] = []  # every well-formed NIK of the extract, as a number
+    targets = pd.Series(dtype="int64")  # valid residents per kelurahan (extract_target), counted as loaded
     with wh.transaction(engine) as conn:
         forget_files(conn, [landed.path])
         note_change(conn, landed.file_date, run_id)
@@ -350,6 +351,7 @@ def load_registry_file(engine: Engine, root: Path, landed: LandedFile, run_id: s
                         "birth_date": prepared["birth_date"][ok], "sex": prepared["sex"][ok],
                         "kelurahan_code": prepared["kelurahan_code"][ok],
                     })
+                    targets = targets.add(residents["kelurahan_code"].value_counts(), fill_value=0)
                     del rows, prepared, result
                 writes.submit(lambda residents=residents, rejected=rejected, results=results:
                               _store_registry_chunk(conn, residents, rejected, results))
@@ -361,6 +363,11 @@ def load_registry_file(engine: Engine, root: Path, landed: LandedFile, run_id: s
         outcome.rejected = sum(outcome.reasons.values())
         outcome.loaded = outcome.rows - outcome.rejected
         record_manifest(conn, landed, run_id, status="loaded", rows=outcome.rows, rejected=outcome.rejected)
+        if duplicates:  # residents were removed after they were counted: count again, in SQL
+            wh.run_sql(conn, "load/insert_extract_target", {"extract_date": landed.file_date})
+        else:
+            wh.bulk_insert(conn, "ektp_ingest.extract_target", ["extract_date", "kelurahan_code", "target_residents"],
+                           ([landed.file_date, code, int(n)] for code, n in targets.items()))
         wh.run_sql(conn, "load/insert_registry_extract", {
             "extract_date": landed.file_date, "file_path": landed.path, "rows_received": outcome.rows,
             "rows_rejected": outcome.rejected,
