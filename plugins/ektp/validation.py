@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 
@@ -69,11 +69,21 @@ def _names(matrix: np.ndarray, names: list[str]) -> list[list[str]]:
 
 
 @dataclass(frozen=True)
+class SuitePart:
+    """The suite's expectations on one set of columns, as a suite of their own (see ``run_suite``)."""
+
+    columns: list[str]
+    suite: object  # great_expectations.ExpectationSuite
+    positions: list[int]  # where its expectations are in the whole suite
+
+
+@dataclass(frozen=True)
 class LoadedSuite:
     name: str
     suite: object  # great_expectations.ExpectationSuite
     reason_order: list[str]
     warnings: list[str]
+    parts: list[SuitePart] = field(default_factory=list)
 
 
 @cache
@@ -103,27 +113,47 @@ def load_suite(name: str) -> LoadedSuite:
 
     data = json.loads((EXPECTATIONS_DIR / f"{name}.json").read_text(encoding="utf-8"))
     suite = ExpectationSuite(name=data["name"], expectations=data["expectations"], meta=data["meta"])
-    return LoadedSuite(name, suite, data["meta"]["reason_order"], data["meta"]["warnings"])
+    by_columns: dict[tuple[str, ...], list[int]] = {}
+    for position, expectation in enumerate(data["expectations"]):
+        kwargs = expectation["kwargs"]
+        by_columns.setdefault(tuple(kwargs[k] for k in ("column", "column_A", "column_B") if kwargs.get(k)),
+                              []).append(position)
+    parts = [SuitePart(list(columns), ExpectationSuite(name=f"{data['name']}.{'.'.join(columns)}",
+                                                       expectations=[data["expectations"][i] for i in positions]),
+                       positions)
+             for columns, positions in by_columns.items()]
+    return LoadedSuite(name, suite, data["meta"]["reason_order"], data["meta"]["warnings"], parts)
 
 
-def _suite_columns(suite) -> list[str]:
-    names = []
-    for expectation in suite.expectations:
-        kwargs = expectation.configuration.kwargs
-        names += [kwargs[k] for k in ("column", "column_A", "column_B") if kwargs.get(k)]
-    return list(dict.fromkeys(names))
+def _expectation_key(config) -> str:
+    """An expectation configuration's identity within a suite: its type and arguments."""
+    kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
+    return json.dumps([config.type, kwargs], sort_keys=True, default=str)
 
 
 def run_suite(suite: LoadedSuite, frame: pd.DataFrame) -> SuiteResult:
     """Validate ``frame`` (index 0..n-1) and map each expectation's unexpected rows to reasons.
 
-    Great Expectations sees only the columns the suite names: it filters its whole frame (every column)
-    for each rule's domain, so the helper columns of loading would be copied dozens of times a run."""
-    frame = frame[_suite_columns(suite.suite)].reset_index(drop=True)
-    batch = _gx_batch_definition().get_batch(batch_parameters={"dataframe": frame})
-    # COMPLETE for unexpected_index_list; no "index query" (GX would filter the whole frame once more per rule)
-    result = batch.validate(suite.suite, result_format={"result_format": "COMPLETE",
-                                                        "return_unexpected_index_query": False})
+    Each part of the suite (its expectations on one set of columns) runs on a frame of those columns
+    only: Great Expectations copies its whole frame for every rule's domain, so one run over all the
+    columns cost three times as much (2.0 s against 0.6 s for a night of 250,000 rows). The results are
+    put back in the suite's order, as one suite result.
+    """
+    from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult
+
+    frame = frame.reset_index(drop=True)
+    items: list = [None] * len(suite.suite.expectations)
+    for part in suite.parts:
+        batch = _gx_batch_definition().get_batch(batch_parameters={"dataframe": frame[part.columns]})
+        # COMPLETE for unexpected_index_list; no "index query" (GX would filter the frame once more per rule)
+        validated = batch.validate(part.suite, result_format={"result_format": "COMPLETE",
+                                                               "return_unexpected_index_query": False})
+        # results do not come in the suite's order: each is put back where its configuration is
+        where = {_expectation_key(suite.suite.expectations[i].configuration): i for i in part.positions}
+        for item in validated.results:
+            items[where.pop(_expectation_key(item.expectation_config))] = item
+    result = ExpectationSuiteValidationResult(success=all(i.success for i in items), results=items,
+                                              suite_name=suite.name)
     reasons = np.zeros((len(frame), len(suite.reason_order)), dtype=bool)
     warnings = np.zeros((len(frame), len(suite.warnings)), dtype=bool)
     outcomes = []
