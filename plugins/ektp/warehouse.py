@@ -377,12 +377,16 @@ def analyze(conn: Connection, *qualified: str) -> None:
         conn.exec_driver_sql(f"ANALYZE {name}")
 
 
-def use_memory_for_sorts(conn: Connection, work_mem: str = "64MB") -> None:
-    """PostgreSQL: this transaction's sorts and hash tables may use ``work_mem`` each (the server default,
-    4MB, sends grouping 80,000 kelurahan or hashing a night's recordings to disk). SQLite: nothing."""
+def use_memory_for_sorts(conn: Connection, work_mem: str = "64MB", random_page_cost: str = "1.1") -> None:
+    """PostgreSQL, for this transaction: sorts and hash tables may use ``work_mem`` each (the server default,
+    4MB, sends grouping 80,000 kelurahan or hashing a night's recordings to disk), and an index lookup is
+    costed as on SSD or cached data (``random_page_cost`` 1.1, not 4): the night's 245,000 rows then find
+    their residents through the NIK index (3.4 s for the status update) instead of hashing them and
+    scanning all 5.4 million residents (4.1 s). SQLite: nothing."""
     if not is_sqlite(conn):
         # set_config(..., true) is SET LOCAL with the value bound (SET takes no parameters)
         conn.execute(sa.text("SELECT set_config('work_mem', :value, true)"), {"value": work_mem})
+        conn.execute(sa.text("SELECT set_config('random_page_cost', :value, true)"), {"value": random_page_cost})
 
 
 def estimated_rows(conn: Connection, qualified: str) -> int:
