@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -67,16 +66,10 @@ def run_airflow_date(report_date: date | str, landing: Path, warehouse_url: str,
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A new, empty PostgreSQL database on the real server, dropped afterwards."""
-    name = f"ektp_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    from tests.integration.pg import new_pg_database
+
+    with new_pg_database() as url:
+        yield url
 
 
 @pytest.fixture

@@ -416,11 +416,13 @@ def _flag_duplicate_niks(conn: Connection, csv_file: CsvFile, landed: LandedFile
     conn.execute(sa.text(f"DELETE FROM {stage}"))
     wh.bulk_insert(conn, "ektp_ingest.registry_nik_stage", ["row_number", "nik"], rejected_niks)
     params = {"extract_date": landed.file_date, "file_path": landed.path}
+    wh.run_sql(conn, "load/stage_repeated_niks", params)
     moving = {r.row_number for r in wh.query(conn, "load/select_duplicate_residents", params)}
     # rows already quarantined for another reason get duplicate_nik added to their reasons
     wh.run_sql(conn, "load/append_duplicate_reason", params)
     wh.run_sql(conn, "load/delete_duplicate_residents", params)
     conn.execute(sa.text(f"DELETE FROM {stage}"))
+    conn.execute(sa.text(f"DELETE FROM {wh.table(conn, 'ektp_ingest.registry_repeated_nik')}"))
     if not moving:
         return 0
     # residents that turn out to be duplicates move to the quarantine whole, as received: read them again

@@ -95,6 +95,11 @@ CREATE TABLE IF NOT EXISTS ektp_ingest.registry_nik_stage (
     nik        TEXT COLLATE "C" NOT NULL
 );
 
+-- Work table: the NIKs that occur more than once in the extract being loaded (contract §2.4).
+CREATE TABLE IF NOT EXISTS ektp_ingest.registry_repeated_nik (
+    nik TEXT COLLATE "C" PRIMARY KEY
+);
+
 -- Great Expectations results, per run, file and expectation (history: appended, never replaced).
 CREATE TABLE IF NOT EXISTS ektp_ingest.validation_result (
     run_id           TEXT NOT NULL,

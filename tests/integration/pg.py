@@ -27,12 +27,14 @@ def database_url(name: str, user: str | None = None, **query: str) -> str:
 
 
 @contextmanager
-def new_pg_database(template: str | None = None) -> Iterator[str]:
-    """A new database (a copy of ``template`` if given), dropped afterwards; yields its URL."""
-    name = f"ektp_test_{uuid.uuid4().hex[:12]}"
+def new_pg_database(template: str | None = None, *, prefix: str = "ektp_test", options: str = "") -> Iterator[str]:
+    """A new database (a copy of the database named ``template`` if given, created with ``options``, e.g.
+    a locale), dropped afterwards whatever happened; yields its URL. Every test database is made here."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = admin_engine()
     with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
+                             + (f" {options}" if options else ""))
     try:
         yield database_url(name)
     finally:

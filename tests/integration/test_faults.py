@@ -41,8 +41,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 D1, D2 = "2026-11-02", "2026-11-03"
 QUIET = {"EKTP_REPORTS": "off", "EKTP_DATA_DOCS": "off"}
 #: work tables and append-only history: not "what a run leaves" (validation_result grows with every run)
-NOT_STATE = {"validation_result", "pending_change", "publish_queue", "registry_nik_stage", "schema_version",
-             "followup_candidate_key"}
+NOT_STATE = {"validation_result", "pending_change", "publish_queue", "registry_nik_stage", "registry_repeated_nik",
+             "schema_version", "followup_candidate_key"}
 KEYS = {
     "ektp_ingest.file_manifest": "file_path, status, sha256, row_count, rows_rejected, duplicate_of, site_code",
     "ektp_ingest.recording": "file_path, row_number, nik, duplicate_status, reconciliation_status, extract_date",

@@ -37,7 +37,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import PG_ADMIN_URL, ROOT, airflow_env, fetch, run_dag_test
+from tests.conftest import ROOT, airflow_env, fetch, run_dag_test
+from tests.integration.pg import database_name, new_pg_database
 
 pytestmark = pytest.mark.slow
 
@@ -154,17 +155,8 @@ def new_warehouse(kind: str, folder: Path, template: str | None = None) -> Itera
             shutil.copy2(template.removeprefix("sqlite:///"), path)
         yield f"sqlite:///{path}"
         return
-    name = f"ektp_fresh_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    copy = f' TEMPLATE "{template.rsplit("/", 1)[1]}"' if template else ""
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"{copy}')
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with new_pg_database(template and database_name(template), prefix="ektp_fresh") as url:
+        yield url
 
 
 @contextmanager

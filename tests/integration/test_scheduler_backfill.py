@@ -31,9 +31,7 @@ import subprocess
 import threading
 import time
 import urllib.request
-import uuid
 import warnings
-from collections.abc import Iterator
 from datetime import date, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -42,7 +40,8 @@ import psutil
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import PG_ADMIN_URL, ROOT, airflow_env, fetch, run_dag_test
+from tests.conftest import ROOT, airflow_env, fetch, run_dag_test
+from tests.integration.pg import new_pg_database
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -56,21 +55,6 @@ TERM_REPEAT = 10  # seconds between SIGTERMs
 
 
 # --- helpers: databases, ports, a webhook -------------------------------------------------------
-
-
-@contextlib.contextmanager
-def scratch_database(prefix: str) -> Iterator[str]:
-    """A new, empty PostgreSQL database (the pattern of conftest's ``pg_url``), dropped afterwards."""
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 def free_port() -> int:
@@ -259,7 +243,7 @@ def test_scheduler_runs_a_backfill_that_matches_fresh_runs(tmp_path, sample_land
     webhook = Webhook()
     with contextlib.ExitStack() as stack:
         stack.callback(webhook.close)
-        metadata_url = stack.enter_context(scratch_database("ektp_test_meta"))
+        metadata_url = stack.enter_context(new_pg_database(prefix="ektp_test_meta"))
         env = airflow_env(
             sample_landing, pg_url,
             AIRFLOW_HOME=str(home),
@@ -288,7 +272,7 @@ def test_scheduler_runs_a_backfill_that_matches_fresh_runs(tmp_path, sample_land
         # same as fresh runs of each date; it checks that the order of runs does not matter, too).
         for name in ("EKTP_VAR_DIR", "EKTP_REPORT_DIR", "EKTP_DATA_DOCS_DIR"):
             monkeypatch.setenv(name, str(tmp_path / "fresh-var" / name.lower()))
-        fresh_url = stack.enter_context(scratch_database("ektp_test_fresh"))
+        fresh_url = stack.enter_context(new_pg_database(prefix="ektp_test_fresh"))
         for day in reversed(DATES):
             assert run_dag_test(coverage_dag, day, sample_landing, fresh_url).state == "success", day
         tables = published_tables(fresh_url)

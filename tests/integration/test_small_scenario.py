@@ -371,23 +371,11 @@ ICU_DAY = "2027-08-01"
 @pytest.fixture
 def icu_pg_url():
     """A new PostgreSQL database whose default collation is ICU en-US ('a' < 'B', unlike code points)."""
-    import uuid
+    from tests.integration.pg import new_pg_database
 
-    import sqlalchemy as sa
-
-    from tests.conftest import PG_ADMIN_URL
-
-    name = f"ektp_icu_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE \"{name}\" TEMPLATE template0 LOCALE_PROVIDER icu "
-                             f"ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'")
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with new_pg_database(prefix="ektp_icu", options="TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' "
+                                                    "LOCALE 'C.UTF-8'") as url:
+        yield url
 
 
 def test_paths_and_site_names_sort_by_code_point_whatever_the_locale(coverage_dag, quiet_runs, icu_pg_url, tmp_path):

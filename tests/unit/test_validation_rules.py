@@ -413,6 +413,8 @@ def test_registry_rows(engine, tmp_path):
     assert fetch(engine, "SELECT count(*) FROM ektp_ingest.registry_resident")[0][0] == targets
     assert fetch(engine, "SELECT count(*) FROM ektp_quarantine.rejected_row")[0][0] == len(expected)
     assert fetch(engine, "SELECT count(*) FROM ektp_ingest.registry_nik_stage")[0][0] == 0
+    assert fetch(engine, "SELECT count(*) FROM ektp_ingest.registry_repeated_nik")[0][0] == 0  # work tables emptied
+    assert fetch(engine, "SELECT sum(target_residents) FROM ektp_ingest.extract_target")[0][0] == targets
 
 
 def test_registry_reasons_cover_the_contract():
