@@ -57,7 +57,16 @@ class SuiteResult:
         return _names(self.reasons[mask], self.suite.reason_order)
 
     def warning_strings(self, mask: np.ndarray) -> list[str | None]:
-        return [",".join(w) or None for w in _names(self.warnings[mask], self.suite.warnings)]
+        """Each row's warnings, comma-separated in contract order (None: no warning). Rows are grouped by
+        their combination of warnings first: a night has 250,000 rows but a handful of combinations."""
+        matrix = self.warnings[mask]
+        if not matrix.size:
+            return [None] * matrix.shape[0]
+        combination = matrix.astype(np.int64) @ (np.int64(1) << np.arange(matrix.shape[1], dtype=np.int64))
+        found, inverse = np.unique(combination, return_inverse=True)
+        labels = [",".join(name for bit, name in enumerate(self.suite.warnings) if int(c) >> bit & 1) or None
+                  for c in found]
+        return [labels[i] for i in inverse.ravel()]
 
 
 def _names(matrix: np.ndarray, names: list[str]) -> list[list[str]]:
@@ -202,16 +211,35 @@ def prepare_batch(raw: pd.DataFrame, folder_dates: pd.Series) -> pd.DataFrame:
     return out
 
 
+#: formats numpy writes in C (``np.datetime_as_string``): the ones loading uses
+_ISO_DAY, _DDMMYY, _UTC_MICROS = "%Y-%m-%d", "%d%m%y", "%Y-%m-%d %H:%M:%S.%f+00:00"
+
+
 def format_datetimes(values: pd.Series, fmt: str) -> pd.Series:
-    """``values.dt.strftime(fmt)`` as a string Series (NaT: NA), formatted by Arrow: pandas formats each
-    value in Python (most of the time of preparing a batch). ``%f`` only as ``%S.%f``: microseconds,
-    truncated as Python's datetime does (tests/unit/test_format_datetimes.py compares the two)."""
-    arr = pa.array(values)
-    if "%f" in fmt:
-        if arr.type.unit == "ns":
-            arr = pc.floor_temporal(arr, unit="microsecond").cast(pa.timestamp("us", tz=arr.type.tz))
-        fmt = fmt.replace("%S.%f", "%S")  # Arrow's %S of a microsecond timestamp is SS.ffffff
-    text = pc.strftime(arr, format=fmt).cast(pa.large_string())
+    """``values.dt.strftime(fmt)`` as a string Series (NaT: NA), without pandas' per-value Python strftime
+    (most of the time of preparing a batch). The formats loading uses are written by numpy, in UTC for
+    timestamps with a zone; any other by Arrow. ``%f`` is microseconds, truncated as Python's datetime
+    does (tests/unit/test_format_datetimes.py compares every format with pandas)."""
+    if fmt in (_ISO_DAY, _DDMMYY, _UTC_MICROS):
+        naive = values.dt.tz_convert("UTC").dt.tz_localize(None) if values.dt.tz is not None else values
+        stamps = naive.to_numpy(dtype="datetime64[ns]")
+        missing = np.isnat(stamps)
+        if fmt == _UTC_MICROS:
+            text = pa.array(np.datetime_as_string(stamps.astype("datetime64[us]"), unit="us"), mask=missing)
+            text = pc.binary_join_element_wise(pc.replace_substring(text, "T", " "), "+00:00", "")
+        else:
+            text = pa.array(np.datetime_as_string(stamps, unit="D"), mask=missing)
+            if fmt == _DDMMYY:
+                text = pc.binary_join_element_wise(*(pc.utf8_slice_codeunits(text, a, b)
+                                                     for a, b in ((8, 10), (5, 7), (2, 4))), "")
+    else:
+        arr = pa.array(values)
+        if "%f" in fmt:
+            if arr.type.unit == "ns":
+                arr = pc.floor_temporal(arr, unit="microsecond").cast(pa.timestamp("us", tz=arr.type.tz))
+            fmt = fmt.replace("%S.%f", "%S")  # Arrow's %S of a microsecond timestamp is SS.ffffff
+        text = pc.strftime(arr, format=fmt)
+    text = text.cast(pa.large_string())
     return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([text])), index=values.index)
 
 

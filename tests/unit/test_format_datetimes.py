@@ -25,3 +25,10 @@ def test_utc_timestamps_with_microseconds_as_pandas_formats_them():
     expected = stamps.dt.strftime(fmt).astype("string")
     assert format_datetimes(stamps, fmt).equals(expected)
     assert format_datetimes(stamps, fmt).iloc[-2] == "1950-01-31 23:59:59.123456+00:00"  # truncated, not rounded
+
+
+@pytest.mark.parametrize("fmt", ["%Y-%m-%d", "%d%m%y", "%Y/%m/%d %H:%M"])  # the last one: Arrow's general path
+def test_zoned_timestamps_format_in_their_zone_as_pandas_does(fmt: str):
+    stamps = pd.Series(pd.to_datetime(np.random.default_rng(3).integers(-2 * 10**18, 2 * 10**18, 50_000), utc=True))
+    shifted = (stamps + pd.Timedelta(hours=7)).where(np.arange(len(stamps)) % 89 != 0)  # as recorded_date is made
+    assert format_datetimes(shifted, fmt).equals(shifted.dt.strftime(fmt).astype("string"))
