@@ -63,16 +63,19 @@ def _rejected_files(conn: sa.Connection) -> list[str]:
 
 
 def test_forget_files_deletes_exactly_the_listed_files_in_one_statement_per_table(engine: sa.Engine):
-    from datetime import UTC, date, datetime
+    from datetime import date
 
-    from ektp.loading import forget_files
+    from ektp.landing import LandedFile
+    from ektp.loading import forget_files, reject_file
 
     paths = [f"batches/2026-11-02/{c}.csv" for c in "abcde"]
     with wh.transaction(engine) as conn:
-        wh.run_sql_many(conn, "load/insert_rejected_file", [
-            {"file_path": p, "file_kind": "batch", "file_date": date(2026, 11, 2), "sha256": "0" * 64,
-             "reason": "no header", "rejected_at": datetime.now(UTC), "run_id": "test"} for p in paths])
+        for path in paths:  # a rejected file: its rejected_file row and its manifest entry
+            reject_file(conn, LandedFile(path, "batch", date(2026, 11, 2), 10, "0" * 64), "no header", "test")
     with wh.transaction(engine) as conn:
         forget_files(conn, [])  # an empty IN list matches nothing and is no error
-        forget_files(conn, (p for p in paths[1:4]))  # any iterable of paths
+        forget_files(conn, (p for p in [*paths[1:4], "batches/2026-11-02/never-landed.csv"]))  # any iterable
         assert _rejected_files(conn) == [paths[0], paths[4]]
+        manifest = wh.table(conn, "ektp_ingest.file_manifest")
+        assert [p for p, in conn.execute(sa.text(f"SELECT file_path FROM {manifest} ORDER BY 1"))] == [
+            paths[0], paths[4]]
