@@ -377,7 +377,7 @@ def analyze(conn: Connection, *qualified: str) -> None:
         conn.exec_driver_sql(f"ANALYZE {name}")
 
 
-def use_memory_for_sorts(conn: Connection, work_mem: str = "64MB", random_page_cost: str = "1.1") -> None:
+def tune_set_based_statements(conn: Connection, work_mem: str = "64MB", random_page_cost: str = "1.1") -> None:
     """PostgreSQL, for this transaction: sorts and hash tables may use ``work_mem`` each (the server default,
     4MB, sends grouping 80,000 kelurahan or hashing a night's recordings to disk), and an index lookup is
     costed as on SSD or cached data (``random_page_cost`` 1.1, not 4): the night's 245,000 rows then find
