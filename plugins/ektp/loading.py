@@ -310,14 +310,11 @@ def load_registry_file(engine: Engine, root: Path, landed: LandedFile, run_id: s
         return FileOutcome(landed.path, "rejected_file", reason=exc.reason)
 
     suite = load_suite("registry_extract")
-    outcome = FileOutcome(landed.path, "loaded")
+    tally = _ExtractTally(FileOutcome(landed.path, "loaded"))
+    outcome = tally.outcome
     docs = _pending_docs(run_id)
     label = _docs_label("extract", [landed])
     at = _now()
-    # niks of rows rejected for another reason still count as occurrences for duplicate_nik
-    rejected_niks: list[tuple[int, str]] = []
-    nik_numbers: list[np.ndarray] = []  # every well-formed NIK of the extract, as a number
-    targets = pd.Series(dtype="int64")  # valid residents per kelurahan (extract_target), counted as loaded
     with wh.transaction(engine) as conn:
         forget_files(conn, [landed.path])
         note_change(conn, landed.file_date, run_id)
@@ -327,41 +324,12 @@ def load_registry_file(engine: Engine, root: Path, landed: LandedFile, run_id: s
         # chunk k is written (COPY) in the background while chunk k+1 is validated (wh.WriteBehind)
         with wh.indexes_dropped(conn, "ektp_ingest.registry_resident", when=bulk), wh.WriteBehind(conn) as writes:
             for chunk in csv_file.chunks(chunk_rows):
-                outcome.rows += len(chunk) + len(chunk.malformed)
-                rejected = [[landed.path, r, line, landed.kind, landed.file_date, MALFORMED, MALFORMED, None,
-                             _raw_record(csv_file.header, f), at, run_id] for r, line, f in chunk.malformed]
-                for _ in chunk.malformed:
-                    _count(outcome, MALFORMED)
-                residents, results = None, []
-                if len(chunk):
-                    rows = _chunk_frame(chunk, landed)
-                    prepared = prepare_registry(rows)
-                    result = run_suite(suite, prepared)
-                    bad = result.rejected()
-                    docs.add(label, result.gx_result)  # chunks of one file add up to one result
-                    rejected.extend(_rejected_rows(rows, result, {landed.path: csv_file.header}, at, run_id,
-                                                   landed.kind))
-                    for reasons in result.reason_lists(bad):
-                        _count(outcome, reasons[0])
-                    well_formed = prepared["nik"].str.fullmatch(r"[0-9]{16}").fillna(False).to_numpy()
-                    rejected_niks.extend(zip(rows["_row_number"][bad & well_formed].tolist(),
-                                             prepared["nik"][bad & well_formed].tolist(), strict=True))
-                    nik_numbers.append(nik.as_integers(prepared["nik"][well_formed]))
-                    results = _result_rows(rows["_file_path"], result, at, run_id)
-                    ok = ~bad
-                    residents = pd.DataFrame({
-                        "extract_date": landed.file_date, "row_number": rows["_row_number"][ok],
-                        "nik": prepared["nik"][ok], "full_name": prepared["full_name"][ok],
-                        "birth_date": prepared["birth_date"][ok], "sex": prepared["sex"][ok],
-                        "kelurahan_code": prepared["kelurahan_code"][ok],
-                    })
-                    targets = targets.add(residents["kelurahan_code"].value_counts(), fill_value=0)
-                    del rows, prepared, result
-                writes.submit(lambda residents=residents, rejected=rejected, results=results:
-                              _store_registry_chunk(conn, residents, rejected, results))
+                part = _validate_registry_chunk(chunk, csv_file, landed, suite, tally, at, run_id)
+                docs.add(label, part.gx_result)  # chunks of one file add up to one result
+                writes.submit(lambda part=part: _store_registry_chunk(conn, part))
         wh.analyze(conn, "ektp_ingest.registry_resident")  # publishing joins it next: plan with its real size
-        duplicates = _flag_duplicate_niks(conn, csv_file, landed, rejected_niks, at, run_id, chunk_rows,
-                                          nik_numbers)
+        duplicates = _flag_duplicate_niks(conn, csv_file, landed, tally.rejected_niks, at, run_id, chunk_rows,
+                                          tally.nik_numbers)
         if duplicates:
             outcome.reasons["duplicate_nik"] = duplicates
         outcome.rejected = sum(outcome.reasons.values())
@@ -371,7 +339,7 @@ def load_registry_file(engine: Engine, root: Path, landed: LandedFile, run_id: s
             wh.run_sql(conn, "load/insert_extract_target", {"extract_date": landed.file_date})
         else:
             wh.bulk_insert(conn, "ektp_ingest.extract_target", ["extract_date", "kelurahan_code", "target_residents"],
-                           ([landed.file_date, code, int(n)] for code, n in targets.items()))
+                           ([landed.file_date, code, int(n)] for code, n in tally.targets.items()))
         wh.run_sql(conn, "load/insert_registry_extract", {
             "extract_date": landed.file_date, "file_path": landed.path, "rows_received": outcome.rows,
             "rows_rejected": outcome.rejected,
@@ -382,12 +350,64 @@ def load_registry_file(engine: Engine, root: Path, landed: LandedFile, run_id: s
     return outcome
 
 
-def _store_registry_chunk(conn: Connection, residents: pd.DataFrame | None, rejected: list[list],
-                          results: list[list]) -> None:
-    if residents is not None:
-        _insert_frame(conn, "ektp_ingest.registry_resident", RESIDENT_COLUMNS, residents)
-    wh.bulk_insert(conn, "ektp_quarantine.rejected_row", REJECTED_ROW_COLUMNS, rejected)
-    wh.bulk_insert(conn, "ektp_ingest.validation_result", RESULT_COLUMNS, results)
+@dataclass
+class _ExtractTally:
+    """What the chunks of one extract add up to, for the steps that need the whole file."""
+
+    outcome: FileOutcome
+    # NIKs of rows rejected for another reason: they still count as occurrences for duplicate_nik
+    rejected_niks: list[tuple[int, str]] = field(default_factory=list)
+    nik_numbers: list[np.ndarray] = field(default_factory=list)  # every well-formed NIK, as a number
+    targets: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))  # valid residents per kelurahan
+
+
+@dataclass(frozen=True)
+class _RegistryChunk:
+    """One validated chunk of an extract: the rows to write, and the Great Expectations result (Data Docs)."""
+
+    residents: pd.DataFrame | None  # None: a chunk of malformed rows only
+    rejected: list[list]
+    results: list[list]  # validation_result rows
+    gx_result: object = None
+
+
+def _validate_registry_chunk(chunk: Chunk, csv_file: CsvFile, landed: LandedFile, suite, tally: _ExtractTally,
+                             at: datetime, run_id: str) -> _RegistryChunk:
+    outcome = tally.outcome
+    outcome.rows += len(chunk) + len(chunk.malformed)
+    rejected = [[landed.path, r, line, landed.kind, landed.file_date, MALFORMED, MALFORMED, None,
+                 _raw_record(csv_file.header, f), at, run_id] for r, line, f in chunk.malformed]
+    for _ in chunk.malformed:
+        _count(outcome, MALFORMED)
+    if not len(chunk):
+        return _RegistryChunk(None, rejected, [])
+    rows = _chunk_frame(chunk, landed)
+    prepared = prepare_registry(rows)
+    result = run_suite(suite, prepared)
+    bad = result.rejected()
+    rejected.extend(_rejected_rows(rows, result, {landed.path: csv_file.header}, at, run_id, landed.kind))
+    for reasons in result.reason_lists(bad):
+        _count(outcome, reasons[0])
+    well_formed = prepared["nik"].str.fullmatch(r"[0-9]{16}").fillna(False).to_numpy()
+    tally.rejected_niks.extend(zip(rows["_row_number"][bad & well_formed].tolist(),
+                                   prepared["nik"][bad & well_formed].tolist(), strict=True))
+    tally.nik_numbers.append(nik.as_integers(prepared["nik"][well_formed]))
+    ok = ~bad
+    residents = pd.DataFrame({
+        "extract_date": landed.file_date, "row_number": rows["_row_number"][ok],
+        "nik": prepared["nik"][ok], "full_name": prepared["full_name"][ok],
+        "birth_date": prepared["birth_date"][ok], "sex": prepared["sex"][ok],
+        "kelurahan_code": prepared["kelurahan_code"][ok],
+    })
+    tally.targets = tally.targets.add(residents["kelurahan_code"].value_counts(), fill_value=0)
+    return _RegistryChunk(residents, rejected, _result_rows(rows["_file_path"], result, at, run_id), result.gx_result)
+
+
+def _store_registry_chunk(conn: Connection, part: _RegistryChunk) -> None:
+    if part.residents is not None:
+        _insert_frame(conn, "ektp_ingest.registry_resident", RESIDENT_COLUMNS, part.residents)
+    wh.bulk_insert(conn, "ektp_quarantine.rejected_row", REJECTED_ROW_COLUMNS, part.rejected)
+    wh.bulk_insert(conn, "ektp_ingest.validation_result", RESULT_COLUMNS, part.results)
 
 
 # --- Data Docs (ektp.data_docs: counts only, never row values; EKTP_DATA_DOCS=off skips them) -----------
