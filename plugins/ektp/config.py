@@ -21,8 +21,10 @@ WAREHOUSE_CONN_ID = "ektp_warehouse"
 class Settings:
     landing_dir: Path
     var_dir: Path
-    #: files validated together in one mapped task (bounds the number of task instances)
+    #: batch files validated together in one mapped task, at most (bounds the number of task instances) ...
     files_per_group: int
+    #: ... and at most this many bytes of them (bounds a task's memory; a larger file is a group of its own)
+    group_bytes: int
     #: rows read at a time from a large file (bounds memory)
     chunk_rows: int
 
@@ -42,7 +44,8 @@ def settings() -> Settings:
     return Settings(
         landing_dir=Path(landing) if landing else var_dir / "landing",
         var_dir=var_dir,
-        files_per_group=int(os.environ.get("EKTP_FILES_PER_GROUP", "200")),
+        files_per_group=int(os.environ.get("EKTP_FILES_PER_GROUP", "1000")),
+        group_bytes=int(os.environ.get("EKTP_GROUP_BYTES", str(16 << 20))),
         chunk_rows=int(os.environ.get("EKTP_CHUNK_ROWS", "500000")),
     )
 

@@ -47,7 +47,27 @@ class LoadPlan:
         return items
 
 
-def plan_loads(engine: Engine, root: Path, report_date: date, files_per_group: int) -> LoadPlan:
+def group_files(files: list[LandedFile], max_files: int, max_bytes: int) -> list[list[LandedFile]]:
+    """Consecutive files, in their order, in groups of at most ``max_files`` files and ``max_bytes`` bytes
+    (a file larger than that is a group of its own). Every group is one mapped task: few enough tasks that
+    each one's fixed cost (a process, importing Great Expectations) stays small, and a bounded size, so that
+    a task's memory does not grow with the night."""
+    groups: list[list[LandedFile]] = []
+    current: list[LandedFile] = []
+    size = 0
+    for landed in files:
+        if current and (len(current) >= max_files or size + landed.size > max_bytes):
+            groups.append(current)
+            current, size = [], 0
+        current.append(landed)
+        size += landed.size
+    if current:
+        groups.append(current)
+    return groups
+
+
+def plan_loads(engine: Engine, root: Path, report_date: date, files_per_group: int,
+               group_bytes: int = 16 << 20) -> LoadPlan:
     with engine.connect() as conn:
         manifest = {r.file_path: r for r in wh.query(conn, "plan/select_file_manifest")}
         latest = wh.query(conn, "plan/select_latest_published_date")[0].latest
@@ -90,7 +110,7 @@ def plan_loads(engine: Engine, root: Path, report_date: date, files_per_group: i
 
     batches = [f for f in to_load if f.kind != REGISTRY]
     plan.registry_files = [f for f in to_load if f.kind == REGISTRY]
-    plan.batch_groups = [batches[i:i + files_per_group] for i in range(0, len(batches), files_per_group)]
+    plan.batch_groups = group_files(batches, files_per_group, group_bytes)
     log.info("plan for %s (horizon %s): %d batch files in %d groups, %d extracts, %d duplicate deliveries, "
              "%d removed, %d unchanged, %d ignored", report_date, horizon, len(batches), len(plan.batch_groups),
              len(plan.registry_files), len(plan.duplicates), len(plan.removed), plan.unchanged, len(ignored))

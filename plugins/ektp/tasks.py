@@ -43,7 +43,8 @@ def plan_file_loads(logical_date: datetime | None, run_after: datetime | None = 
     cfg = settings()
     engine = _engine()
     migrate(engine)
-    plan = plan_loads(engine, cfg.landing_dir, report_date_of(logical_date, run_after), cfg.files_per_group)
+    plan = plan_loads(engine, cfg.landing_dir, report_date_of(logical_date, run_after), cfg.files_per_group,
+                      cfg.group_bytes)
     return plan.work_items()
 
 
