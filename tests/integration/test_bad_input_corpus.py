@@ -20,6 +20,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -262,20 +263,11 @@ def side_by_side(coverage_dag, tmp_path_factory):
     alone use SQLite, so both warehouses see the corpus)."""
     folder = tmp_path_factory.mktemp("side_by_side")
     expectations = _shared_landing(folder / "landing")
-    keys = ("EKTP_VAR_DIR", "EKTP_REPORTS", "EKTP_DATA_DOCS")
-    saved = {k: os.environ.get(k) for k in keys}
-    os.environ.update(EKTP_VAR_DIR=str(folder / "var"), EKTP_REPORTS="off", EKTP_DATA_DOCS="off")
-    try:
-        with new_pg_database() as url:
-            run = run_dag_test(coverage_dag, SHARED_DATE, folder / "landing", url)
-            assert run.state == "success"
-            yield url, folder / "landing", expectations
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    quiet = {"EKTP_VAR_DIR": str(folder / "var"), "EKTP_REPORTS": "off", "EKTP_DATA_DOCS": "off"}
+    with mock.patch.dict(os.environ, quiet), new_pg_database() as url:
+        run = run_dag_test(coverage_dag, SHARED_DATE, folder / "landing", url)
+        assert run.state == "success"
+        yield url, folder / "landing", expectations
 
 
 @pytest.mark.postgres

@@ -26,6 +26,7 @@ import uuid
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import sqlalchemy as sa
@@ -89,18 +90,9 @@ def published(url: str, day: str | None = None) -> dict[str, list]:
 @contextmanager
 def pipeline_env(landing: Path, url: str, var_dir: Path):
     """The environment a run reads (contract §5), for runs in this process."""
-    keys = {"EKTP_LANDING_DIR": str(landing), "AIRFLOW_CONN_EKTP_WAREHOUSE": url, "EKTP_VAR_DIR": str(var_dir),
-            **QUIET}
-    saved = {k: os.environ.get(k) for k in keys}
-    os.environ.update(keys)
-    try:
+    with mock.patch.dict(os.environ, {"EKTP_LANDING_DIR": str(landing), "AIRFLOW_CONN_EKTP_WAREHOUSE": url,
+                                      "EKTP_VAR_DIR": str(var_dir), **QUIET}):
         yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def drop_connections(url: str) -> None:

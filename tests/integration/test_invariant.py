@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import date, datetime
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import sqlalchemy as sa
@@ -174,20 +175,12 @@ def fresh_run(landing: Path, url: str, day: str) -> None:
     """One run of a date with the DAG's own task callables (plan, every load item, publish), no Airflow."""
     from ektp import tasks
 
-    saved = {k: os.environ.get(k) for k in ("EKTP_LANDING_DIR", "AIRFLOW_CONN_EKTP_WAREHOUSE")}
-    os.environ.update({"EKTP_LANDING_DIR": str(landing), "AIRFLOW_CONN_EKTP_WAREHOUSE": url})
-    try:
+    with mock.patch.dict(os.environ, {"EKTP_LANDING_DIR": str(landing), "AIRFLOW_CONN_EKTP_WAREHOUSE": url}):
         logical = datetime.fromisoformat(f"{day}T00:00:00+00:00")
         run_id = f"fresh__{day}"
         for item in tasks.plan_file_loads(logical):
             tasks.load_file_group(item, run_id)
         tasks.publish_coverage(logical, run_id)
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def _columns(url: str, table: str) -> list[str]:
