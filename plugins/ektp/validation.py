@@ -54,27 +54,23 @@ class SuiteResult:
         return self.reasons.any(axis=1)
 
     def reason_lists(self, mask: np.ndarray) -> list[list[str]]:
-        return _names(self.reasons[mask], self.suite.reason_order)
+        return [list(row) for row in _names(self.reasons[mask], self.suite.reason_order)]
 
     def warning_strings(self, mask: np.ndarray) -> list[str | None]:
-        """Each row's warnings, comma-separated in contract order (None: no warning). Rows are grouped by
-        their combination of warnings first: a night has 250,000 rows but a handful of combinations."""
-        matrix = self.warnings[mask]
-        if not matrix.size:
-            return [None] * matrix.shape[0]
-        combination = matrix.astype(np.int64) @ (np.int64(1) << np.arange(matrix.shape[1], dtype=np.int64))
-        found, inverse = np.unique(combination, return_inverse=True)
-        labels = [",".join(name for bit, name in enumerate(self.suite.warnings) if int(c) >> bit & 1) or None
-                  for c in found]
-        return [labels[i] for i in inverse.ravel()]
+        """Each row's warnings, comma-separated in contract order (None: no warning)."""
+        return [",".join(row) or None for row in _names(self.warnings[mask], self.suite.warnings)]
 
 
-def _names(matrix: np.ndarray, names: list[str]) -> list[list[str]]:
-    rows, cols = np.nonzero(matrix)
-    out: list[list[str]] = [[] for _ in range(matrix.shape[0])]
-    for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
-        out[r].append(names[c])  # np.nonzero walks row-major, so names stay in contract order
-    return out
+def _names(matrix: np.ndarray, names: list[str]) -> list[tuple[str, ...]]:
+    """Each row's names where its matrix entries are set, in the order of ``names`` (the contract's). Rows
+    are grouped by their combination first: a night has 250,000 rows but a handful of combinations."""
+    if not matrix.size:
+        return [()] * matrix.shape[0]
+    assert matrix.shape[1] < 63, "one bit per name in an int64"
+    combination = matrix.astype(np.int64) @ (np.int64(1) << np.arange(matrix.shape[1], dtype=np.int64))
+    found, inverse = np.unique(combination, return_inverse=True)
+    labels = [tuple(name for bit, name in enumerate(names) if int(c) >> bit & 1) for c in found]
+    return [labels[i] for i in inverse.ravel()]
 
 
 @dataclass(frozen=True)
