@@ -194,7 +194,8 @@ def migrate(engine: Engine) -> None:
     with transaction(engine) as conn:
         run_sql(conn, "schema/create_tables")
         _add_missing_columns(conn)
-        run_sql(conn, "schema/backfill_extract_target")
+        for (extract_date,) in query(conn, "schema/select_extracts_without_targets"):
+            run_sql(conn, "load/insert_extract_target", {"extract_date": extract_date})  # as the loader counts them
         _set_storage_parameters(conn)
         for name in _VERSIONED_SCHEMA:
             _apply_when_changed(conn, name)
