@@ -66,8 +66,7 @@ def group_files(files: list[LandedFile], max_files: int, max_bytes: int) -> list
     return groups
 
 
-def plan_loads(engine: Engine, root: Path, report_date: date, files_per_group: int,
-               group_bytes: int = 16 << 20) -> LoadPlan:
+def plan_loads(engine: Engine, root: Path, report_date: date, files_per_group: int, group_bytes: int) -> LoadPlan:
     with engine.connect() as conn:
         manifest = {r.file_path: r for r in wh.query(conn, "plan/select_file_manifest")}
         latest = wh.query(conn, "plan/select_latest_published_date")[0].latest
