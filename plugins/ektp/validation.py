@@ -79,7 +79,7 @@ class SuitePart:
 
     columns: list[str]
     suite: object  # great_expectations.ExpectationSuite
-    positions: list[int]  # where its expectations are in the whole suite
+    position_of: dict[str, int]  # where each expectation (by _expectation_key) is in the whole suite
 
 
 @dataclass(frozen=True)
@@ -123,9 +123,10 @@ def load_suite(name: str) -> LoadedSuite:
         kwargs = expectation["kwargs"]
         by_columns.setdefault(tuple(kwargs[k] for k in ("column", "column_A", "column_B") if kwargs.get(k)),
                               []).append(position)
+    keys = [_expectation_key(e.configuration) for e in suite.expectations]
     parts = [SuitePart(list(columns), ExpectationSuite(name=f"{data['name']}.{'.'.join(columns)}",
                                                        expectations=[data["expectations"][i] for i in positions]),
-                       positions)
+                       {keys[i]: i for i in positions})
              for columns, positions in by_columns.items()]
     return LoadedSuite(name, suite, data["meta"]["reason_order"], data["meta"]["warnings"], parts)
 
@@ -154,9 +155,9 @@ def run_suite(suite: LoadedSuite, frame: pd.DataFrame) -> SuiteResult:
         validated = batch.validate(part.suite, result_format={"result_format": "COMPLETE",
                                                                "return_unexpected_index_query": False})
         # results do not come in the suite's order: each is put back where its configuration is
-        where = {_expectation_key(suite.suite.expectations[i].configuration): i for i in part.positions}
         for item in validated.results:
-            items[where.pop(_expectation_key(item.expectation_config))] = item
+            items[part.position_of[_expectation_key(item.expectation_config)]] = item
+    assert all(item is not None for item in items), "every expectation of the suite has one result"
     result = ExpectationSuiteValidationResult(success=all(i.success for i in items), results=items,
                                               suite_name=suite.name)
     reasons = np.zeros((len(frame), len(suite.reason_order)), dtype=bool)

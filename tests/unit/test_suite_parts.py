@@ -48,7 +48,7 @@ def test_parts_find_what_the_whole_suite_finds(sample_landing: Path, name: str):
             raw.loc[row, column] = value
         prepared = prepare_registry(raw).reset_index(drop=True)
     suite = load_suite(name)
-    assert len(suite.parts) > 1 and sum(len(p.positions) for p in suite.parts) == len(suite.suite.expectations)
+    assert len(suite.parts) > 1 and sum(len(p.position_of) for p in suite.parts) == len(suite.suite.expectations)
 
     parts = {_expectation_key(r.expectation_config): r for r in run_suite(suite, prepared).gx_result.results}
     whole = _gx_batch_definition().get_batch(batch_parameters={"dataframe": prepared}).validate(
