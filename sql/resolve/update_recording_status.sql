@@ -17,15 +17,23 @@
 -- the residents are matched by one hash join, not a merge over a whole extract's index. A matched row
 -- also keeps the resident's kelurahan (resident_kelurahan_code), so publishing counts coverage per
 -- kelurahan from the recordings alone, without joining millions of residents again.
-WITH since AS MATERIALIZED (
+WITH RECURSIVE since AS MATERIALIZED (
     -- only rows recorded on or after the earliest changed date can change (see above); none without changes
     SELECT min(c.change_date) AS change_date FROM ektp_ingest.pending_change c
+), recorded_day AS (
+    -- the distinct recording dates from then on, one index probe each (a DISTINCT read every row)
+    SELECT min(recording_date) AS recording_date FROM ektp_ingest.recording
+     WHERE recording_date >= (SELECT change_date FROM since)
+    UNION ALL
+    SELECT (SELECT min(r.recording_date) FROM ektp_ingest.recording r WHERE r.recording_date > d.recording_date)
+      FROM recorded_day d
+     WHERE d.recording_date IS NOT NULL
 ), in_force AS MATERIALIZED (
     SELECT d.recording_date,
            (SELECT max(e.extract_date) FROM ektp_ingest.registry_extract e
              WHERE e.extract_date <= d.recording_date) AS extract_date
-      FROM (SELECT DISTINCT recording_date FROM ektp_ingest.recording
-             WHERE recording_date >= (SELECT change_date FROM since)) AS d
+      FROM recorded_day d
+     WHERE d.recording_date IS NOT NULL
 ), ranked AS (
     -- every row of a NIK that has a row to update: earlier rows decide which one is first
     SELECT file_path, row_number, recording_date, nik, birth_date, sex,
