@@ -241,10 +241,12 @@ def format_datetimes(values: pd.Series, fmt: str) -> pd.Series:
 
 
 def _age_years(birth: pd.Series, on: pd.Series) -> pd.Series:
-    """Whole years from birth to ``on`` (birthday not yet reached that year counts one less)."""
+    """Whole years from birth to ``on`` (birthday not yet reached that year counts one less); NaN where
+    either date is missing. Plain float64 on purpose: Great Expectations compares a numpy numeric column
+    with vectorised code, but a nullable ("Float64") one value by value in Python."""
     years = on.dt.year - birth.dt.year
     before_birthday = (on.dt.month * 100 + on.dt.day) < (birth.dt.month * 100 + birth.dt.day)
-    return (years - before_birthday.astype("Int64")).astype("Float64")
+    return (years - before_birthday.astype("Int64")).astype("float64")
 
 
 def prepare_registry(raw: pd.DataFrame) -> pd.DataFrame:
