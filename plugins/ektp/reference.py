@@ -7,7 +7,6 @@ plain digits (``317401``, how a NIK embeds them).
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from functools import cache
 
@@ -31,14 +30,25 @@ class CodeLists:
         return frozenset(code for code, (_, level) in self.current.items() if level == 4)
 
 
+def _read(path) -> dict[str, list]:
+    """A reference CSV's columns as lists of text (Arrow: the csv module took half a second for both files)."""
+    from pyarrow import csv as pa_csv
+
+    with path.open("rb") as fh:
+        header = fh.readline().decode("utf-8").strip().split(",")
+    table = pa_csv.read_csv(path, convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(header, "string")))
+    return table.to_pydict()
+
+
 @cache
 def code_lists() -> CodeLists:
     by_level: dict[int, set[str]] = {1: set(), 2: set(), 3: set()}
-    with PREFIX_HISTORY.open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            by_level[int(row["level"])].add(row["kode"].replace(".", ""))
-    with CURRENT_LIST.open(encoding="utf-8", newline="") as fh:
-        current = {row["kode"]: (row["nama"], int(row["level"])) for row in csv.DictReader(fh)}
+    history = _read(PREFIX_HISTORY)
+    for code, level in zip(history["kode"], history["level"], strict=True):
+        by_level[int(level)].add(code.replace(".", ""))
+    names = _read(CURRENT_LIST)
+    current = {code: (name, int(level)) for code, name, level in zip(names["kode"], names["nama"], names["level"],
+                                                                     strict=True)}
     return CodeLists(
         provinces=frozenset(by_level[1]),
         regencies=frozenset(by_level[2]),
