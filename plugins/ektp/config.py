@@ -27,6 +27,9 @@ class Settings:
     group_bytes: int
     #: rows read at a time from a large file (bounds memory)
     chunk_rows: int
+    #: a group's batch files are validated in slices of at most this many bytes, each written while the
+    #: next is validated (bounds a task's memory: two slices at a time)
+    slice_bytes: int
 
     @property
     def data_docs_dir(self) -> Path:
@@ -45,8 +48,9 @@ def settings() -> Settings:
         landing_dir=Path(landing) if landing else var_dir / "landing",
         var_dir=var_dir,
         files_per_group=int(os.environ.get("EKTP_FILES_PER_GROUP", "1000")),
-        group_bytes=int(os.environ.get("EKTP_GROUP_BYTES", str(16 << 20))),
+        group_bytes=int(os.environ.get("EKTP_GROUP_BYTES", str(64 << 20))),
         chunk_rows=int(os.environ.get("EKTP_CHUNK_ROWS", "500000")),
+        slice_bytes=int(os.environ.get("EKTP_SLICE_BYTES", str(16 << 20))),
     )
 
 

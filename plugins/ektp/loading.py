@@ -24,6 +24,7 @@ from ektp import nik
 from ektp import warehouse as wh
 from ektp.csv_reader import Chunk, CsvFile, RejectedFile, open_csv
 from ektp.landing import BATCH, LandedFile, fingerprint
+from ektp.planning import group_files
 from ektp.validation import (
     BATCH_REQUIRED,
     MALFORMED,
@@ -131,9 +132,15 @@ def reject_file(conn: Connection, landed: LandedFile, reason: str, run_id: str) 
 
 # --- batches -----------------------------------------------------------------------------------
 
-def load_batch_files(engine: Engine, root: Path, files: list[LandedFile], run_id: str,
-                     chunk_rows: int) -> list[FileOutcome]:
-    """Validate a group of batch files together (one suite run) and replace their rows."""
+def load_batch_files(engine: Engine, root: Path, files: list[LandedFile], run_id: str, chunk_rows: int,
+                     slice_bytes: int = 16 << 20) -> list[FileOutcome]:
+    """Validate a group of batch files and replace their rows, in one transaction.
+
+    The files are validated in slices of at most ``slice_bytes`` (one suite run per slice), and slice k is
+    written (the COPY into ``recording`` and its three indexes, a third of a night's loading time) in the
+    background while slice k+1 is read and validated (``wh.WriteBehind``): the server's work overlaps the
+    Python work, and memory holds two slices at most, however large the group.
+    """
     files = [fingerprint(root, f) for f in files]  # the bytes actually read are the ones recorded
     opened: list[tuple[LandedFile, CsvFile | None, str | None]] = []
     for landed in files:
@@ -142,67 +149,25 @@ def load_batch_files(engine: Engine, root: Path, files: list[LandedFile], run_id
         except RejectedFile as exc:
             log.warning("rejected file %s: %s", landed.path, exc.reason)
             opened.append((landed, None, exc.reason))
-
-    # every file's rows as Arrow tables, made into ONE frame for the group: per-file pandas work costs
-    # milliseconds a file, which is most of a night of 1,000 small files
-    tables, read, headers, malformed, row_counts = [], [], {}, [], {}
-    for landed, csv_file, _ in opened:
-        if csv_file is None:
-            continue
-        rows = 0
-        for chunk in csv_file.chunks(chunk_rows):
-            rows += len(chunk) + len(chunk.malformed)
-            tables.append(_chunk_table(chunk, landed))
-            malformed.extend((landed, csv_file.header, m) for m in chunk.malformed)
-        read.append(landed)
-        headers[landed.path] = csv_file.header
-        row_counts[landed.path] = rows
-    all_rows = _group_frame(tables) if tables else None
-    sites = {f.path: ("", None) for f in read}
-    if all_rows is not None:
-        sites |= file_sites(all_rows["_file_path"], all_rows["site_code"], all_rows["site_name"])
-
-    validated_at = _now()
-    accepted, rejected, results = [], [], []
+    readable = {f.path: c for f, c, _ in opened if c is not None}
+    read = [f for f in files if f.path in readable]
+    outcomes = {f.path: FileOutcome(f.path, "loaded") for f in read}
     docs = _pending_docs(run_id)
-    outcomes = {f.path: FileOutcome(f.path, "loaded") for f, c, _ in opened if c is not None}
-    for landed, header, m in malformed:
-        row_number, line, fields = m
-        rejected.append([landed.path, row_number, line, BATCH, landed.file_date, MALFORMED, MALFORMED, None,
-                         _raw_record(header, fields), validated_at, run_id])
-        _count(outcomes[landed.path], MALFORMED)
-
-    if all_rows is not None:
-        suite = load_suite("field_batch")
-        prepared = prepare_batch(all_rows, all_rows["_folder_date"])
-        result = run_suite(suite, prepared)
-        accepted.append(_accepted_recordings(all_rows, prepared, result))
-        rejected.extend(_rejected_rows(all_rows, result, headers, validated_at, run_id, BATCH))
-        results.extend(_result_rows(all_rows["_file_path"], result, validated_at, run_id))
-        docs.add(_docs_label("batches", read), result.gx_result)
-        bad = result.rejected()
-        for path, reasons in zip(all_rows["_file_path"][bad], result.reason_lists(bad), strict=True):
-            _count(outcomes[path], reasons[0])
+    label = _docs_label("batches", read) if read else ""
+    validated_at = _now()
 
     with wh.transaction(engine) as conn:
         forget_files(conn, [f.path for f in files])
         note_changes(conn, [f.file_date for f in files], run_id)
-        manifest = []
         for landed, csv_file, reason in opened:
             if csv_file is None:
                 reject_file(conn, landed, reason, run_id)
-                continue
-            out = outcomes[landed.path]
-            out.rows = row_counts[landed.path]
-            out.rejected = sum(out.reasons.values())
-            out.loaded = out.rows - out.rejected
-            manifest.append(_manifest_entry(landed, run_id, status="loaded", rows=out.rows, rejected=out.rejected,
-                                            site=sites[landed.path]))
-        wh.run_sql_many(conn, "load/insert_file_manifest", manifest)
-        for frame in accepted:
-            _insert_frame(conn, "ektp_ingest.recording", RECORDING_COLUMNS, frame)
-        wh.bulk_insert(conn, "ektp_quarantine.rejected_row", REJECTED_ROW_COLUMNS, rejected)
-        wh.bulk_insert(conn, "ektp_ingest.validation_result", RESULT_COLUMNS, results)
+        with wh.WriteBehind(conn) as writes:
+            for part in group_files(read, len(read), slice_bytes):
+                validated = _validate_batch_slice([(f, readable[f.path]) for f in part], outcomes, validated_at,
+                                                  run_id, chunk_rows)
+                docs.add(label, validated.gx_result)  # the slices of one group add up to one result
+                writes.submit(lambda validated=validated: _store_batch_slice(conn, validated))
 
     docs.build()
     report = list(outcomes.values())
@@ -210,6 +175,73 @@ def load_batch_files(engine: Engine, root: Path, files: list[LandedFile], run_id
     for out in report:
         log.info("%s: %s, %d rows, %d rejected %s", out.path, out.status, out.rows, out.rejected, out.reasons or "")
     return report
+
+
+@dataclass(frozen=True)
+class _BatchSlice:
+    """One validated slice of a group's batch files: what to write, and the GX result (Data Docs)."""
+
+    manifest: list[dict]
+    accepted: pd.DataFrame | None
+    rejected: list[list]
+    results: list[list]
+    gx_result: object = None
+
+
+def _validate_batch_slice(files: list[tuple[LandedFile, CsvFile]], outcomes: dict[str, FileOutcome],
+                          validated_at: datetime, run_id: str, chunk_rows: int) -> _BatchSlice:
+    """Read and validate a slice's files together (one frame, one suite run) and count each file's outcome."""
+    # every file's rows as Arrow tables, made into ONE frame for the slice: per-file pandas work costs
+    # milliseconds a file, which is most of a night of 1,000 small files
+    tables, headers, malformed, row_counts = [], {}, [], {}
+    for landed, csv_file in files:
+        rows = 0
+        for chunk in csv_file.chunks(chunk_rows):
+            rows += len(chunk) + len(chunk.malformed)
+            tables.append(_chunk_table(chunk, landed))
+            malformed.extend((landed, csv_file.header, m) for m in chunk.malformed)
+        headers[landed.path] = csv_file.header
+        row_counts[landed.path] = rows
+    all_rows = _group_frame(tables) if tables else None
+    sites = {f.path: ("", None) for f, _ in files}
+    if all_rows is not None:
+        sites |= file_sites(all_rows["_file_path"], all_rows["site_code"], all_rows["site_name"])
+
+    rejected, accepted, results, gx_result = [], None, [], None
+    for landed, header, m in malformed:
+        row_number, line, fields = m
+        rejected.append([landed.path, row_number, line, BATCH, landed.file_date, MALFORMED, MALFORMED, None,
+                         _raw_record(header, fields), validated_at, run_id])
+        _count(outcomes[landed.path], MALFORMED)
+    if all_rows is not None:
+        suite = load_suite("field_batch")
+        prepared = prepare_batch(all_rows, all_rows["_folder_date"])
+        result = run_suite(suite, prepared)
+        accepted = _accepted_recordings(all_rows, prepared, result)
+        rejected.extend(_rejected_rows(all_rows, result, headers, validated_at, run_id, BATCH))
+        results = _result_rows(all_rows["_file_path"], result, validated_at, run_id)
+        gx_result = result.gx_result
+        bad = result.rejected()
+        for path, reasons in zip(all_rows["_file_path"][bad], result.reason_lists(bad), strict=True):
+            _count(outcomes[path], reasons[0])
+
+    manifest = []
+    for landed, _ in files:
+        out = outcomes[landed.path]
+        out.rows = row_counts[landed.path]
+        out.rejected = sum(out.reasons.values())
+        out.loaded = out.rows - out.rejected
+        manifest.append(_manifest_entry(landed, run_id, status="loaded", rows=out.rows, rejected=out.rejected,
+                                        site=sites[landed.path]))
+    return _BatchSlice(manifest, accepted, rejected, results, gx_result)
+
+
+def _store_batch_slice(conn: Connection, part: _BatchSlice) -> None:
+    wh.run_sql_many(conn, "load/insert_file_manifest", part.manifest)
+    if part.accepted is not None:
+        _insert_frame(conn, "ektp_ingest.recording", RECORDING_COLUMNS, part.accepted)
+    wh.bulk_insert(conn, "ektp_quarantine.rejected_row", REJECTED_ROW_COLUMNS, part.rejected)
+    wh.bulk_insert(conn, "ektp_ingest.validation_result", RESULT_COLUMNS, part.results)
 
 
 def _count(outcome: FileOutcome, reason: str) -> None:

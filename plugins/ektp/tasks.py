@@ -100,7 +100,8 @@ def load_batch_group(group: list[dict], run_id: str) -> list[dict]:
 
     cfg = settings()
     files = [LandedFile.from_xcom(f) for f in group]
-    return [asdict(o) for o in load_batch_files(_engine(), cfg.landing_dir, files, run_id, cfg.chunk_rows)]
+    return [asdict(o) for o in load_batch_files(_engine(), cfg.landing_dir, files, run_id, cfg.chunk_rows,
+                                                cfg.slice_bytes)]
 
 
 def load_registry_extract(landed: dict, run_id: str) -> dict:
