@@ -26,6 +26,7 @@ class LandedFile:
     file_date: date
     size: int = 0
     sha256: str = ""
+    modified_ns: int | None = None  # the file's mtime when it was read (st_mtime_ns)
 
     def absolute(self, root: Path) -> Path:
         return root / self.path
@@ -94,11 +95,25 @@ def _inside(path: Path, root: Path) -> bool:
 
 
 def fingerprint(root: Path, landed: LandedFile) -> LandedFile:
-    """The file with its size and sha256 (read in blocks: extracts are hundreds of MB)."""
+    """The file with its size, sha256 and modification time (read in blocks: extracts are hundreds of MB)."""
     digest = hashlib.sha256()
     size = 0
     with landed.absolute(root).open("rb") as fh:
+        modified_ns = os.fstat(fh.fileno()).st_mtime_ns  # before reading: a write while reading changes it
         while block := fh.read(_BLOCK):
             digest.update(block)
             size += len(block)
-    return LandedFile(landed.path, landed.kind, landed.file_date, size, digest.hexdigest())
+    return LandedFile(landed.path, landed.kind, landed.file_date, size, digest.hexdigest(), modified_ns)
+
+
+def fingerprint_unless_unchanged(root: Path, landed: LandedFile, size: int | None, modified_ns: int | None,
+                                 sha256: str | None) -> LandedFile:
+    """The file's fingerprint, reusing ``sha256`` without reading the file when its size and modification
+    time are still the ``size`` and ``modified_ns`` recorded when it was last read (how git and rsync tell
+    a changed file). Otherwise every run would read every file it has ever loaded again: a 5.4M-resident
+    extract alone is 330 MB, and the files of past nights grow with every night."""
+    if modified_ns is not None and sha256:
+        stat = landed.absolute(root).stat()
+        if stat.st_size == size and stat.st_mtime_ns == modified_ns:
+            return LandedFile(landed.path, landed.kind, landed.file_date, size, sha256, modified_ns)
+    return fingerprint(root, landed)

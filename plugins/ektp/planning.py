@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from ektp import warehouse as wh
-from ektp.landing import REGISTRY, LandedFile, fingerprint, scan
+from ektp.landing import REGISTRY, LandedFile, fingerprint_unless_unchanged, scan
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,13 @@ def group_files(files: list[LandedFile], max_files: int, max_bytes: int) -> list
     return groups
 
 
+def _fingerprint(root: Path, landed: LandedFile, seen) -> LandedFile:
+    """Read the file only if it changed since the manifest recorded it (``fingerprint_unless_unchanged``)."""
+    if seen is None:
+        return fingerprint_unless_unchanged(root, landed, None, None, None)
+    return fingerprint_unless_unchanged(root, landed, seen.size_bytes, seen.modified_ns, seen.sha256)
+
+
 def plan_loads(engine: Engine, root: Path, report_date: date, files_per_group: int, group_bytes: int) -> LoadPlan:
     with engine.connect() as conn:
         manifest = {r.file_path: r for r in wh.query(conn, "plan/select_file_manifest")}
@@ -76,7 +83,7 @@ def plan_loads(engine: Engine, root: Path, report_date: date, files_per_group: i
     landed, ignored = scan(root)
     for path in ignored:
         log.info("ignored (not a batch or registry file of the landing layout): %s", path)
-    landed = [fingerprint(root, f) for f in landed if f.file_date <= horizon]
+    landed = [_fingerprint(root, f, manifest.get(f.path)) for f in landed if f.file_date <= horizon]
     plan = LoadPlan(report_date, horizon, ignored=ignored)
 
     # Identical bytes are one delivery: the smallest relative path is it (contract §2.1).

@@ -208,9 +208,11 @@ def migrate(engine: Engine) -> None:
                         ([r["region_code"], r["region_name"], r["region_level"]] for r in rows))
 
 
-#: columns added after a table was first released: (table, column, type, SQL file that fills it in);
+#: columns added after a table was first released: (table, column, type, SQL file that fills it in, if any);
 #: CREATE TABLE IF NOT EXISTS leaves an existing table as it was, so an older warehouse gets them here
-_ADDED_COLUMNS = [("ektp_ingest.recording", "resident_kelurahan_code", "TEXT", "schema/backfill_resident_kelurahan")]
+_ADDED_COLUMNS = [("ektp_ingest.recording", "resident_kelurahan_code", "TEXT", "schema/backfill_resident_kelurahan"),
+                  # empty for files loaded before: they are read once more by the next run, then recorded
+                  ("ektp_ingest.file_manifest", "modified_ns", "BIGINT", None)]
 
 
 def _add_missing_columns(conn: Connection) -> None:
@@ -220,7 +222,8 @@ def _add_missing_columns(conn: Connection) -> None:
         present = {c["name"] for c in columns}
         if column not in present:
             conn.exec_driver_sql(f"ALTER TABLE {table(conn, qualified)} ADD COLUMN {column} {sql_type}")
-            run_sql(conn, backfill)
+            if backfill:
+                run_sql(conn, backfill)
 
 
 #: PostgreSQL storage parameters (SQLite has none). A loaded batch row is rewritten once when publishing

@@ -27,6 +27,7 @@ def test_an_older_warehouse_gets_new_columns_and_extract_targets(engine: sa.Engi
     with wh.transaction(engine) as conn:
         t = lambda q: wh.table(conn, q)  # noqa: E731
         conn.execute(sa.text(f"ALTER TABLE {t('ektp_ingest.recording')} DROP COLUMN resident_kelurahan_code"))
+        conn.execute(sa.text(f"ALTER TABLE {t('ektp_ingest.file_manifest')} DROP COLUMN modified_ns"))
         for day in (date(2026, 11, 1), date(2026, 11, 3)):
             conn.execute(sa.text(f"INSERT INTO {t('ektp_ingest.registry_extract')} (extract_date, file_path, "
                                  "rows_received, rows_rejected, target_residents) VALUES (:d, :p, 0, 0, 0)"),
@@ -50,6 +51,7 @@ def test_an_older_warehouse_gets_new_columns_and_extract_targets(engine: sa.Engi
 
     with engine.connect() as conn:
         assert "resident_kelurahan_code" in _columns(conn, "ektp_ingest.recording")
+        assert "modified_ns" in _columns(conn, "ektp_ingest.file_manifest")  # empty: such files are read once more
         filled = conn.execute(sa.text(f"SELECT row_number, resident_kelurahan_code FROM "
                                       f"{wh.table(conn, 'ektp_ingest.recording')} ORDER BY 1")).all()
         assert [tuple(r) for r in filled] == [(1, "31.74.01.1001"), (2, None)]  # matched rows only
