@@ -113,8 +113,9 @@ def _manifest_entry(landed: LandedFile, run_id: str, *, status: str, rows: int |
     return {
         "file_path": landed.path, "file_kind": landed.kind, "file_date": landed.file_date,
         "sha256": landed.sha256, "size_bytes": landed.size, "modified_ns": landed.modified_ns,
-        "row_count": rows, "rows_rejected": rejected, "status": status, "reason": reason, "duplicate_of": duplicate_of, "site_code": site[0],
-        "site_name": site[1], "validated_at": _now(), "run_id": run_id,
+        "row_count": rows, "rows_rejected": rejected, "status": status, "reason": reason,
+        "duplicate_of": duplicate_of, "site_code": site[0], "site_name": site[1], "validated_at": _now(),
+        "run_id": run_id,
     }
 
 
