@@ -36,7 +36,7 @@ class Published:
 def publish(engine: Engine, report_date: date, run_id: str) -> Published:
     published_at = datetime.now(UTC)
     with wh.transaction(engine) as conn:
-        wh.tune_set_based_statements(conn)  # work_mem and random_page_cost for this transaction
+        wh.tune_set_based_statements(conn)  # work_mem, random_page_cost and no JIT for this transaction
         wh.analyze(conn, "ektp_ingest.recording")  # the night's rows were just loaded: plan with them
         wh.run_sql(conn, "resolve/update_recording_status")  # duplicates (§2.3), then reconciliation (§3)
         wh.run_sql(conn, "publish/fill_publish_queue", {"report_date": report_date})
