@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 from ektp import nik
 from ektp import warehouse as wh
 from ektp.csv_reader import Chunk, CsvFile, RejectedFile, open_csv
-from ektp.landing import BATCH, LandedFile, fingerprint
+from ektp.landing import BATCH, LandedFile, fingerprint_unless_unchanged
 from ektp.planning import group_files
 from ektp.validation import (
     BATCH_REQUIRED,
@@ -70,6 +70,12 @@ class FileOutcome:
     loaded: int = 0
     reason: str | None = None
     reasons: dict[str, int] = field(default_factory=dict)
+
+
+def _as_read(root: Path, landed: LandedFile) -> LandedFile:
+    """The fingerprint the manifest records is that of the bytes loaded: the planner's, unless the file's size
+    or mtime changed since it was taken (then it is read again; an extract is 330 MB)."""
+    return fingerprint_unless_unchanged(root, landed, landed.size, landed.modified_ns, landed.sha256)
 
 
 def _now() -> datetime:
@@ -142,7 +148,7 @@ def load_batch_files(engine: Engine, root: Path, files: list[LandedFile], run_id
     background while slice k+1 is read and validated (``wh.WriteBehind``): the server's work overlaps the
     Python work, and memory holds two slices at most, however large the group.
     """
-    files = [fingerprint(root, f) for f in files]  # the bytes actually read are the ones recorded
+    files = [_as_read(root, f) for f in files]
     opened: list[tuple[LandedFile, CsvFile | None, str | None]] = []
     for landed in files:
         try:
@@ -334,7 +340,7 @@ def _insert_frame(conn: Connection, qualified: str, columns: list[str], frame: p
 def load_registry_file(engine: Engine, root: Path, landed: LandedFile, run_id: str,
                        chunk_rows: int) -> FileOutcome:
     """Validate an extract in chunks and replace it; duplicate NIKs are found over the whole file in SQL."""
-    landed = fingerprint(root, landed)
+    landed = _as_read(root, landed)
     try:
         csv_file = open_csv(landed.absolute(root), REGISTRY_REQUIRED)
     except RejectedFile as exc:
