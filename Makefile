@@ -29,7 +29,7 @@ test: venv lock-check lint  ## the whole test suite (needs PostgreSQL on 127.0.0
 	.venv/bin/pytest
 
 bench: venv  ## national-scale benchmark against the COPY/SQL floor (see BENCHMARKS.md)
-	bash scripts/benchmark.sh
+	bash scripts/benchmark.sh --repeat 3
 
 clean:  ## remove local run state (var/)
 	rm -rf var
