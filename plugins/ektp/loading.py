@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ektp import nik
 from ektp import warehouse as wh
+from ektp.config import settings
 from ektp.csv_reader import Chunk, CsvFile, RejectedFile, open_csv
 from ektp.landing import BATCH, LandedFile, fingerprint_unless_unchanged
 from ektp.planning import group_files
@@ -140,14 +141,15 @@ def reject_file(conn: Connection, landed: LandedFile, reason: str, run_id: str) 
 # --- batches -----------------------------------------------------------------------------------
 
 def load_batch_files(engine: Engine, root: Path, files: list[LandedFile], run_id: str, chunk_rows: int,
-                     slice_bytes: int = 16 << 20) -> list[FileOutcome]:
+                     slice_bytes: int | None = None) -> list[FileOutcome]:
     """Validate a group of batch files and replace their rows, in one transaction.
 
-    The files are validated in slices of at most ``slice_bytes`` (one suite run per slice), and slice k is
-    written (the COPY into ``recording`` and its three indexes, a third of a night's loading time) in the
-    background while slice k+1 is read and validated (``wh.WriteBehind``): the server's work overlaps the
-    Python work, and memory holds two slices at most, however large the group.
+    The files are validated in slices of at most ``slice_bytes`` (default: ``EKTP_SLICE_BYTES``), one suite
+    run per slice, and slice k is written (the COPY into ``recording`` and its three indexes, a third of a
+    night's loading time) in the background while slice k+1 is read and validated (``wh.WriteBehind``):
+    the server's work overlaps the Python work, and memory holds two slices at most, however large the group.
     """
+    slice_bytes = slice_bytes or settings().slice_bytes
     files = [_as_read(root, f) for f in files]
     opened: list[tuple[LandedFile, CsvFile | None, str | None]] = []
     for landed in files:
