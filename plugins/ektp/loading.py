@@ -176,7 +176,7 @@ def load_batch_files(engine: Engine, root: Path, files: list[LandedFile], run_id
                 validated = _validate_batch_slice([(f, readable[f.path]) for f in part], outcomes, validated_at,
                                                   run_id, chunk_rows)
                 docs.add(label, validated.gx_result)  # the slices of one group add up to one result
-                writes.submit(lambda validated=validated: _store_batch_slice(conn, validated))
+                writes.submit(lambda validated=validated: _store(conn, validated))
 
     docs.build()
     report = list(outcomes.values())
@@ -187,18 +187,29 @@ def load_batch_files(engine: Engine, root: Path, files: list[LandedFile], run_id
 
 
 @dataclass(frozen=True)
-class _BatchSlice:
-    """One validated slice of a group's batch files: what to write, and the GX result (Data Docs)."""
+class _Validated:
+    """One validated part of a load (a slice of batch files, a chunk of an extract): what to write, written
+    by :func:`_store` one step behind the validation of the next part, and the GX result (Data Docs)."""
 
-    manifest: list[dict]
-    accepted: pd.DataFrame | None
-    rejected: list[list]
-    results: list[list]
+    table: str
+    columns: list[str]
+    rows: pd.DataFrame | None  # the valid rows; None: none (a chunk of malformed rows only)
+    rejected: list[list]  # rejected_row rows
+    results: list[list]  # validation_result rows
+    manifest: list[dict] = field(default_factory=list)  # file_manifest rows of the files it completes
     gx_result: object = None
 
 
+def _store(conn: Connection, part: _Validated) -> None:
+    wh.run_sql_many(conn, "load/insert_file_manifest", part.manifest)
+    if part.rows is not None:
+        _insert_frame(conn, part.table, part.columns, part.rows)
+    wh.bulk_insert(conn, "ektp_quarantine.rejected_row", REJECTED_ROW_COLUMNS, part.rejected)
+    wh.bulk_insert(conn, "ektp_ingest.validation_result", RESULT_COLUMNS, part.results)
+
+
 def _validate_batch_slice(files: list[tuple[LandedFile, CsvFile]], outcomes: dict[str, FileOutcome],
-                          validated_at: datetime, run_id: str, chunk_rows: int) -> _BatchSlice:
+                          validated_at: datetime, run_id: str, chunk_rows: int) -> _Validated:
     """Read and validate a slice's files together (one frame, one suite run) and count each file's outcome."""
     # every file's rows as Arrow tables, made into ONE frame for the slice: per-file pandas work costs
     # milliseconds a file, which is most of a night of 1,000 small files
@@ -242,15 +253,7 @@ def _validate_batch_slice(files: list[tuple[LandedFile, CsvFile]], outcomes: dic
         out.loaded = out.rows - out.rejected
         manifest.append(_manifest_entry(landed, run_id, status="loaded", rows=out.rows, rejected=out.rejected,
                                         site=sites[landed.path]))
-    return _BatchSlice(manifest, accepted, rejected, results, gx_result)
-
-
-def _store_batch_slice(conn: Connection, part: _BatchSlice) -> None:
-    wh.run_sql_many(conn, "load/insert_file_manifest", part.manifest)
-    if part.accepted is not None:
-        _insert_frame(conn, "ektp_ingest.recording", RECORDING_COLUMNS, part.accepted)
-    wh.bulk_insert(conn, "ektp_quarantine.rejected_row", REJECTED_ROW_COLUMNS, part.rejected)
-    wh.bulk_insert(conn, "ektp_ingest.validation_result", RESULT_COLUMNS, part.results)
+    return _Validated("ektp_ingest.recording", RECORDING_COLUMNS, accepted, rejected, results, manifest, gx_result)
 
 
 def _count(outcome: FileOutcome, reason: str) -> None:
@@ -370,7 +373,7 @@ def load_registry_file(engine: Engine, root: Path, landed: LandedFile, run_id: s
             for chunk in csv_file.chunks(chunk_rows):
                 part = _validate_registry_chunk(chunk, csv_file, landed, suite, tally, at, run_id)
                 docs.add(label, part.gx_result)  # chunks of one file add up to one result
-                writes.submit(lambda part=part: _store_registry_chunk(conn, part))
+                writes.submit(lambda part=part: _store(conn, part))
         wh.analyze(conn, "ektp_ingest.registry_resident")  # publishing joins it next: plan with its real size
         duplicates = _flag_duplicate_niks(conn, csv_file, landed, tally.rejected_niks, at, run_id, chunk_rows,
                                           tally.nik_numbers)
@@ -405,18 +408,8 @@ class _ExtractTally:
     targets: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))  # valid residents per kelurahan
 
 
-@dataclass(frozen=True)
-class _RegistryChunk:
-    """One validated chunk of an extract: the rows to write, and the Great Expectations result (Data Docs)."""
-
-    residents: pd.DataFrame | None  # None: a chunk of malformed rows only
-    rejected: list[list]
-    results: list[list]  # validation_result rows
-    gx_result: object = None
-
-
 def _validate_registry_chunk(chunk: Chunk, csv_file: CsvFile, landed: LandedFile, suite, tally: _ExtractTally,
-                             at: datetime, run_id: str) -> _RegistryChunk:
+                             at: datetime, run_id: str) -> _Validated:
     outcome = tally.outcome
     outcome.rows += len(chunk) + len(chunk.malformed)
     rejected = [[landed.path, r, line, landed.kind, landed.file_date, MALFORMED, MALFORMED, None,
@@ -424,7 +417,7 @@ def _validate_registry_chunk(chunk: Chunk, csv_file: CsvFile, landed: LandedFile
     for _ in chunk.malformed:
         _count(outcome, MALFORMED)
     if not len(chunk):
-        return _RegistryChunk(None, rejected, [])
+        return _Validated("ektp_ingest.registry_resident", RESIDENT_COLUMNS, None, rejected, [])
     rows = _chunk_frame(chunk, landed)
     prepared = prepare_registry(rows)
     result = run_suite(suite, prepared)
@@ -432,7 +425,7 @@ def _validate_registry_chunk(chunk: Chunk, csv_file: CsvFile, landed: LandedFile
     rejected.extend(_rejected_rows(rows, result, {landed.path: csv_file.header}, at, run_id, landed.kind))
     for reasons in result.reason_lists(bad):
         _count(outcome, reasons[0])
-    well_formed = prepared["nik"].str.fullmatch(r"[0-9]{16}").fillna(False).to_numpy()
+    well_formed = nik.is_well_formed(prepared["nik"]).to_numpy()
     tally.rejected_niks.extend(zip(rows["_row_number"][bad & well_formed].tolist(),
                                    prepared["nik"][bad & well_formed].tolist(), strict=True))
     tally.nik_numbers.append(nik.as_integers(prepared["nik"][well_formed]))
@@ -444,14 +437,8 @@ def _validate_registry_chunk(chunk: Chunk, csv_file: CsvFile, landed: LandedFile
         "kelurahan_code": prepared["kelurahan_code"][ok],
     })
     tally.targets = tally.targets.add(residents["kelurahan_code"].value_counts(), fill_value=0)
-    return _RegistryChunk(residents, rejected, _result_rows(rows["_file_path"], result, at, run_id), result.gx_result)
-
-
-def _store_registry_chunk(conn: Connection, part: _RegistryChunk) -> None:
-    if part.residents is not None:
-        _insert_frame(conn, "ektp_ingest.registry_resident", RESIDENT_COLUMNS, part.residents)
-    wh.bulk_insert(conn, "ektp_quarantine.rejected_row", REJECTED_ROW_COLUMNS, part.rejected)
-    wh.bulk_insert(conn, "ektp_ingest.validation_result", RESULT_COLUMNS, part.results)
+    return _Validated("ektp_ingest.registry_resident", RESIDENT_COLUMNS, residents, rejected,
+                      _result_rows(rows["_file_path"], result, at, run_id), gx_result=result.gx_result)
 
 
 # --- Data Docs (ektp.data_docs: counts only, never row values; EKTP_DATA_DOCS=off skips them) -----------
