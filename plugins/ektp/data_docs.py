@@ -31,6 +31,8 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
+from ektp.gx_import import import_great_expectations
+
 log = logging.getLogger(__name__)
 
 ENV_SWITCH = "EKTP_DATA_DOCS"
@@ -144,6 +146,7 @@ class PendingDocs:
 
 def build(docs_dir: Path, run_id: str, entries: list[tuple[str, dict]]) -> Path:
     """Store scrubbed results and render their pages, the suite pages and the index; returns ``index.html``."""
+    import_great_expectations()
     from great_expectations.core.expectation_validation_result import (
         ExpectationSuiteValidationResult,
         ExpectationValidationResult,
@@ -209,6 +212,7 @@ def _locked(docs_dir: Path):
 def _context(docs_dir: str):
     """An in-memory GE context whose results store and docs site are folders of ``docs_dir``."""
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    import_great_expectations()
     from great_expectations.core.expectation_suite import ExpectationSuite
     from great_expectations.data_context import EphemeralDataContext
     from great_expectations.data_context.data_context.context_factory import project_manager
