@@ -387,6 +387,7 @@ def load_registry_file(engine: Engine, root: Path, landed: LandedFile, run_id: s
         else:
             wh.bulk_insert(conn, "ektp_ingest.extract_target", ["extract_date", "kelurahan_code", "target_residents"],
                            ([landed.file_date, code, int(n)] for code, n in tally.targets.items()))
+        wh.analyze(conn, "ektp_ingest.extract_target")  # 84,000 new counts: publishing joins them to regions next
         wh.run_sql(conn, "load/insert_registry_extract", {
             "extract_date": landed.file_date, "file_path": landed.path, "rows_received": outcome.rows,
             "rows_rejected": outcome.rejected,

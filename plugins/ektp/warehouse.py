@@ -206,6 +206,7 @@ def migrate(engine: Engine) -> None:
             conn.execute(sa.text(f"DELETE FROM {region}"))
             bulk_insert(conn, "ektp_ingest.region", ["region_code", "region_name", "region_level"],
                         ([r["region_code"], r["region_name"], r["region_level"]] for r in rows))
+            analyze(conn, "ektp_ingest.region")  # publishing joins 84,000 kelurahan to it: plan with its size
 
 
 #: columns added after a table was first released: (table, column, type, SQL file that fills it in, if any);
