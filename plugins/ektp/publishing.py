@@ -42,7 +42,8 @@ def publish(engine: Engine, report_date: date, run_id: str) -> Published:
         wh.analyze(conn, "ektp_ingest.publish_queue")  # a few dates, not the 2,550 rows assumed without statistics
         dates = [str(d) for d, in conn.execute(sa.text(
             f"SELECT report_date FROM {wh.table(conn, 'ektp_ingest.publish_queue')} ORDER BY report_date"))]
-        with OutreachBands(engine, conn, [date.fromisoformat(d) for d in dates]) as bands:
+        resolving = bool(wh.query(conn, "resolve/select_rows_to_resolve")[0].has_rows)
+        with OutreachBands(engine, conn, [date.fromisoformat(d) for d in dates], beside_serial_work=resolving) as bands:
             wh.analyze(conn, "ektp_ingest.recording")  # the night's rows were just loaded: plan with them
             wh.run_sql(conn, "resolve/update_recording_status")  # duplicates (§2.3), then reconciliation (§3)
             breaks = wh.query(conn, "publish/select_conservation_breaks")
@@ -70,20 +71,22 @@ class OutreachBands:
     PostgreSQL: counted on a second connection, started before the status update. That update is one
     serial statement; the count, a scan of every resident of the extract (5.4 million nationally), runs on
     the machine's other core meanwhile, without parallel workers of its own (measured side by side: the
-    two statements took 4.1-4.3 s one after the other and 3.4-3.5 s together). The count reads only the
+    two statements took 4.1-4.3 s one after the other and 3.4-3.5 s together). With no statuses to
+    resolve (an extract's own run) nothing runs beside it, and the count has its parallel workers
+    (1.1-1.2 s against 1.8-1.9 s without them). The count reads only the
     extract, which publishing does not change and no other writer can change before it commits: they wait
     for the write lock this transaction took before the second connection began. SQLite: counted in the
     transaction, when asked for.
     """
 
-    def __init__(self, engine: Engine, conn: sa.Connection, dates: list[date]):
+    def __init__(self, engine: Engine, conn: sa.Connection, dates: list[date], beside_serial_work: bool = True):
         self._conn = conn
         self._pool = self._counted = None
         if dates and not wh.is_sqlite(conn):
             from concurrent.futures import ThreadPoolExecutor
 
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="ektp-band")
-            self._counted = self._pool.submit(_count_bands, engine, dates)
+            self._counted = self._pool.submit(_count_bands, engine, dates, beside_serial_work)
 
     def counts(self, day: date) -> pd.DataFrame:
         if self._counted is not None:
@@ -106,9 +109,9 @@ def _band_frame(rows) -> pd.DataFrame:
     return pd.DataFrame([tuple(r) for r in rows], columns=["kelurahan_code", "residents"])
 
 
-def _count_bands(engine: Engine, dates: list[date]) -> dict[date, pd.DataFrame]:
+def _count_bands(engine: Engine, dates: list[date], one_core: bool) -> dict[date, pd.DataFrame]:
     with engine.begin() as other:  # read only; settings local to this transaction (the connection is pooled)
         wh.tune_set_based_statements(other)
-        # the other core only: parallel workers would take turns with the status update on its own core
-        other.execute(sa.text("SELECT set_config('max_parallel_workers_per_gather', '0', true)"))
+        if one_core:  # the other core only: parallel workers would take turns with the status update on its own
+            other.execute(sa.text("SELECT set_config('max_parallel_workers_per_gather', '0', true)"))
         return {day: _band_frame(wh.query(other, "publish/select_outreach_band", _band_params(day))) for day in dates}
