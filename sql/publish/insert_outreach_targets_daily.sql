@@ -10,14 +10,14 @@ WITH in_force AS (
       FROM ektp_ingest.registry_extract e
      WHERE e.extract_date <= :report_date
 ), in_band_recorded AS (
-    SELECT rec.resident_kelurahan_code AS kelurahan_code, count(*) AS residents
+    SELECT rec.resident_kelurahan_code COLLATE "C" AS kelurahan_code, count(*) AS residents
       FROM in_force i
       JOIN ektp_ingest.recording rec
         ON rec.reconciliation_status = 'matched'
        AND rec.extract_date = i.extract_date
        AND rec.recording_date BETWEEN i.extract_date AND :report_date
      WHERE rec.birth_date <= :born_by AND rec.birth_date > :born_after
-     GROUP BY rec.resident_kelurahan_code
+     GROUP BY rec.resident_kelurahan_code COLLATE "C"
 )
 INSERT INTO ektp_coverage.outreach_targets_daily (
     report_date, kecamatan_code, kelurahan_code, kelurahan_name, remaining, remaining_aged_16_18, published_at
