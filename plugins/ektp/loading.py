@@ -25,7 +25,7 @@ from ektp import warehouse as wh
 from ektp.config import settings
 from ektp.csv_reader import Chunk, CsvFile, RejectedFile, open_csv
 from ektp.landing import BATCH, LandedFile, fingerprint_unless_unchanged
-from ektp.planning import group_files
+from ektp.planning import slice_files
 from ektp.validation import (
     BATCH_REQUIRED,
     MALFORMED,
@@ -172,7 +172,7 @@ def load_batch_files(engine: Engine, root: Path, files: list[LandedFile], run_id
             if csv_file is None:
                 reject_file(conn, landed, reason, run_id)
         with wh.WriteBehind(conn) as writes:
-            for part in group_files(read, len(read), slice_bytes):
+            for part in slice_files(read, slice_bytes):
                 validated = _validate_batch_slice([(f, readable[f.path]) for f in part], outcomes, validated_at,
                                                   run_id, chunk_rows)
                 docs.add(label, validated.gx_result)  # the slices of one group add up to one result

@@ -9,6 +9,7 @@ a later published date built on files it has not seen (the contract's invariant)
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -64,6 +65,29 @@ def group_files(files: list[LandedFile], max_files: int, max_bytes: int) -> list
     if current:
         groups.append(current)
     return groups
+
+
+def slice_files(files: list[LandedFile], slice_bytes: int) -> list[list[LandedFile]]:
+    """A group's files in consecutive slices of about ``slice_bytes`` at most, the last about half the others.
+
+    Each slice is written while the next one is validated (``warehouse.WriteBehind``); the last slice's
+    write is the only one nothing overlaps, so a small last slice ends the task sooner. The group is cut
+    into ``n - 1/2`` equal shares, ``n`` the fewest that keep a share within ``slice_bytes``, and each file
+    goes to the share its middle byte falls in: a national night of 33 MB is 13, 13 and 7 MB, not 16, 16
+    and 1 MB, whose second write (1.5 s) had only the last megabyte's validation to overlap. A slice holds
+    at most a share plus one file. A group under half a slice stays one slice (a suite run costs about
+    0.3 s whatever its size)."""
+    total = sum(f.size for f in files)
+    parts = math.ceil(total / slice_bytes + 0.5)
+    if parts <= 1:
+        return [files] if files else []
+    share = total / (parts - 0.5)
+    slices: list[list[LandedFile]] = [[] for _ in range(parts)]
+    done = 0
+    for landed in files:
+        slices[min(parts - 1, int((done + landed.size / 2) // share))].append(landed)
+        done += landed.size
+    return [s for s in slices if s]
 
 
 def _fingerprint(root: Path, landed: LandedFile, seen) -> LandedFile:
