@@ -75,7 +75,8 @@ def test_slices_leave_what_one_slice_leaves(kind: str, sample_landing: Path, tmp
     assert len(files) >= 4, "the sample's first night has several batch files"
 
     with fresh_warehouse(kind, tmp_path, "whole") as whole, fresh_warehouse(kind, tmp_path, "sliced") as sliced:
-        whole_outcomes, whole_runs = load(whole, sample_landing, files, sum(sizes), monkeypatch)
+        # a group under half a slice is one slice (planning.slice_files)
+        whole_outcomes, whole_runs = load(whole, sample_landing, files, 2 * sum(sizes), monkeypatch)
         # slices of about two files each: several slices, each written while the next is validated
         sliced_outcomes, sliced_runs = load(sliced, sample_landing, files, sizes[-1] + sizes[-2], monkeypatch)
 
