@@ -58,8 +58,7 @@ def publish(engine: Engine, report_date: date, run_id: str) -> Published:
             for day in map(date.fromisoformat, dates):  # per date: the 16-18 age band depends on the date
                 wh.run_sql(conn, "publish/create_outreach_band")
                 wh.insert_frame(conn, "outreach_band", ["kelurahan_code", "residents"], bands.counts(day))
-                wh.run_sql(conn, "publish/insert_outreach_targets_daily",
-                           {**params, "report_date": day, **student_age_bounds(day)})
+                wh.run_sql(conn, "publish/insert_outreach_targets_daily", {**params, **_band_params(day)})
         wh.run_sql(conn, "publish/finish_publish")
     log.info("published %s (report dates %s)", report_date, ", ".join(dates))
     return Published(report_date, dates)
@@ -73,10 +72,11 @@ class OutreachBands:
     the machine's other core meanwhile, without parallel workers of its own (measured side by side: the
     two statements took 4.1-4.3 s one after the other and 3.4-3.5 s together). With no statuses to
     resolve (an extract's own run) nothing runs beside it, and the count has its parallel workers
-    (1.1-1.2 s against 1.8-1.9 s without them). The count reads only the
-    extract, which publishing does not change and no other writer can change before it commits: they wait
-    for the write lock this transaction took before the second connection began. SQLite: counted in the
-    transaction, when asked for.
+    (1.1-1.2 s against 1.8-1.9 s without them).
+
+    The count reads only the extract, which publishing does not change and no other writer can change
+    before it commits: they wait for the write lock this transaction took before the second connection
+    began. SQLite: counted in the transaction, when asked for.
     """
 
     def __init__(self, engine: Engine, conn: sa.Connection, dates: list[date], beside_serial_work: bool = True):
