@@ -89,6 +89,15 @@ def _raw_record(header: list[str], fields: list[str]) -> str:
     return json.dumps(dict(zip(header, fields, strict=True)), ensure_ascii=False)
 
 
+def _whole_record_rejection(landed: LandedFile, row_number: int, line_number: int, reason: str,
+                            header: list[str], fields: list[str], at: datetime, run_id: str) -> list:
+    """A quarantine row for a record rejected with one reason and no column values read (malformed_row,
+    duplicate_nik), as received. Plain ints: the Arrow reader numbers rows with numpy (SQLite would store
+    those as BLOBs)."""
+    return [landed.path, int(row_number), int(line_number), landed.kind, landed.file_date, reason, reason, None,
+            _raw_record(header, fields), at, run_id]
+
+
 def forget_files(conn: Connection, paths: Iterable[str]) -> None:
     """Remove everything a file contributed (before reloading it, or when it left the landing area).
 
@@ -203,7 +212,7 @@ class _Validated:
 def _store(conn: Connection, part: _Validated) -> None:
     wh.run_sql_many(conn, "load/insert_file_manifest", part.manifest)
     if part.rows is not None:
-        _insert_frame(conn, part.table, part.columns, part.rows)
+        wh.insert_frame(conn, part.table, part.columns, part.rows)
     wh.bulk_insert(conn, "ektp_quarantine.rejected_row", REJECTED_ROW_COLUMNS, part.rejected)
     wh.bulk_insert(conn, "ektp_ingest.validation_result", RESULT_COLUMNS, part.results)
 
@@ -228,10 +237,9 @@ def _validate_batch_slice(files: list[tuple[LandedFile, CsvFile]], outcomes: dic
         sites |= file_sites(all_rows["_file_path"], all_rows["site_code"], all_rows["site_name"])
 
     rejected, accepted, results, gx_result = [], None, [], None
-    for landed, header, m in malformed:
-        row_number, line, fields = m
-        rejected.append([landed.path, row_number, line, BATCH, landed.file_date, MALFORMED, MALFORMED, None,
-                         _raw_record(header, fields), validated_at, run_id])
+    for landed, header, (row_number, line, fields) in malformed:
+        rejected.append(_whole_record_rejection(landed, row_number, line, MALFORMED, header, fields, validated_at,
+                                                run_id))
         _count(outcomes[landed.path], MALFORMED)
     if all_rows is not None:
         suite = load_suite("field_batch")
@@ -336,10 +344,6 @@ def _result_rows(paths: pd.Series, result: SuiteResult, at: datetime, run_id: st
     return out
 
 
-def _insert_frame(conn: Connection, qualified: str, columns: list[str], frame: pd.DataFrame) -> None:
-    wh.insert_frame(conn, qualified, columns, frame)
-
-
 # --- registry extracts ----------------------------------------------------------------------
 
 def load_registry_file(engine: Engine, root: Path, landed: LandedFile, run_id: str,
@@ -413,8 +417,8 @@ def _validate_registry_chunk(chunk: Chunk, csv_file: CsvFile, landed: LandedFile
                              at: datetime, run_id: str) -> _Validated:
     outcome = tally.outcome
     outcome.rows += len(chunk) + len(chunk.malformed)
-    rejected = [[landed.path, r, line, landed.kind, landed.file_date, MALFORMED, MALFORMED, None,
-                 _raw_record(csv_file.header, f), at, run_id] for r, line, f in chunk.malformed]
+    rejected = [_whole_record_rejection(landed, r, line, MALFORMED, csv_file.header, f, at, run_id)
+                for r, line, f in chunk.malformed]
     for _ in chunk.malformed:
         _count(outcome, MALFORMED)
     if not len(chunk):
@@ -487,8 +491,7 @@ def _flag_duplicate_niks(conn: Connection, csv_file: CsvFile, landed: LandedFile
         for i, row_number in enumerate(chunk.row_numbers):
             if row_number in moving:
                 fields = [chunk.columns[name][i] for name in csv_file.header]
-                # plain ints: the Arrow reader numbers rows with numpy (SQLite would store those as BLOBs)
-                rows.append([landed.path, int(row_number), int(chunk.line_numbers[i]), landed.kind, landed.file_date,
-                             "duplicate_nik", "duplicate_nik", None, _raw_record(csv_file.header, fields), at, run_id])
+                rows.append(_whole_record_rejection(landed, row_number, chunk.line_numbers[i], "duplicate_nik",
+                                                    csv_file.header, fields, at, run_id))
     wh.bulk_insert(conn, "ektp_quarantine.rejected_row", REJECTED_ROW_COLUMNS, rows)
     return len(moving)
