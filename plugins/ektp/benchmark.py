@@ -546,15 +546,18 @@ def _print_stage(s: Stage) -> None:
           f"peak RSS {s.peak_rss_process_mib:.0f} MiB (process) / {s.peak_rss_tree_mib:.0f} MiB (tree), "
           f"machine load {s.load_avg:.1f}", flush=True)
     if len(s.pipeline_runs) > 1:
-        print(f"    best of {len(s.pipeline_runs)}: pipeline runs {_seconds(s.pipeline_runs)}, "
-              f"floor runs {_seconds(s.floor_runs)}", flush=True)
+        print(f"    {_runs(s.pipeline_runs, s.floor_runs)}", flush=True)
     for t in s.tasks:
         many = f" ({t.instances} instances, longest {t.max_s:.1f} s)" if t.instances > 1 else ""
         print(f"    {t.task_id:<18} {t.total_s:8.1f} s{many}", flush=True)
 
 
-def _seconds(values: list[float]) -> str:
-    return ", ".join(f"{v:.1f}" for v in values) + " s"
+def _runs(pipeline_runs: list[float], floor_runs: list[float]) -> str:
+    """Every repetition of a stage, for the console and the text report alike."""
+    def seconds(values: list[float]) -> str:
+        return ", ".join(f"{v:.1f}" for v in values) + " s"
+
+    return f"best of {len(pipeline_runs)}: pipeline runs {seconds(pipeline_runs)}, floor runs {seconds(floor_runs)}"
 
 
 def report_text(report: dict) -> str:
@@ -586,8 +589,7 @@ def report_text(report: dict) -> str:
                               for t in s["tasks"])
             lines.append(f"  {s['name']}: {tasks}; whole `airflow dags test` {s['process_s']:.1f} s")
             if len(s.get("pipeline_runs") or []) > 1:
-                lines.append(f"    best of {len(s['pipeline_runs'])}: pipeline runs {_seconds(s['pipeline_runs'])}, "
-                             f"floor runs {_seconds(s['floor_runs'])}")
+                lines.append(f"    {_runs(s['pipeline_runs'], s['floor_runs'])}")
     lines.append(f"Airflow metadata DB migrate (set-up, not counted): {report['airflow_migrate_s']:.1f} s")
     return "\n".join(lines)
 
