@@ -390,7 +390,7 @@ def load_registry_file(engine: Engine, root: Path, landed: LandedFile, run_id: s
             wh.run_sql(conn, "load/insert_extract_target", {"extract_date": landed.file_date})
         else:
             wh.bulk_insert(conn, "ektp_ingest.extract_target", ["extract_date", "kelurahan_code", "target_residents"],
-                           ([landed.file_date, code, int(n)] for code, n in tally.targets.items()))
+                           ([landed.file_date, code, int(n)] for code, n in tally.targets().items()))
         wh.analyze(conn, "ektp_ingest.extract_target")  # 84,000 new counts: publishing joins them to regions next
         wh.run_sql(conn, "load/insert_registry_extract", {
             "extract_date": landed.file_date, "file_path": landed.path, "rows_received": outcome.rows,
@@ -410,7 +410,14 @@ class _ExtractTally:
     # NIKs of rows rejected for another reason: they still count as occurrences for duplicate_nik
     rejected_niks: list[tuple[int, str]] = field(default_factory=list)
     nik_numbers: list[np.ndarray] = field(default_factory=list)  # every well-formed NIK, as a number
-    targets: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))  # valid residents per kelurahan
+    chunk_targets: list[pd.Series] = field(default_factory=list)  # valid residents per kelurahan, of each chunk
+
+    def targets(self) -> pd.Series:
+        """Valid residents per kelurahan in the whole file, summed once at the end (adding each chunk's counts
+        as it came aligned 84,000 codes every time: 0.07 s a chunk)."""
+        if not self.chunk_targets:
+            return pd.Series(dtype="int64")
+        return pd.concat(self.chunk_targets).groupby(level=0, sort=False).sum()
 
 
 def _validate_registry_chunk(chunk: Chunk, csv_file: CsvFile, landed: LandedFile, suite, tally: _ExtractTally,
@@ -441,7 +448,7 @@ def _validate_registry_chunk(chunk: Chunk, csv_file: CsvFile, landed: LandedFile
         "birth_date": prepared["birth_date"][ok], "sex": prepared["sex"][ok],
         "kelurahan_code": prepared["kelurahan_code"][ok],
     })
-    tally.targets = tally.targets.add(residents["kelurahan_code"].value_counts(), fill_value=0)
+    tally.chunk_targets.append(residents["kelurahan_code"].value_counts(sort=False))
     return _Validated("ektp_ingest.registry_resident", RESIDENT_COLUMNS, residents, rejected,
                       _result_rows(rows["_file_path"], result, at, run_id), gx_result=result.gx_result)
 
