@@ -19,6 +19,11 @@ task) and shut-down are reported apart. Peak RSS is sampled every 0.2 s over the
 process tree: the largest single process and the whole tree. The PostgreSQL server's own
 processes are outside the tree (they are the same for pipeline and floor).
 
+**CPU time** is sampled with the memory: the seconds of CPU the ``airflow`` tree and the PostgreSQL
+server used between the stage's first task start and its last task end. Divided by the machine's
+cores, it is the least wall time that work could take however well it overlapped: when that alone is
+above a target ratio, no reordering of the same work can meet the target; only less work can.
+
 ``--repeat N`` runs each stage N times, alternating with its floor, each time on a fresh copy (a new
 database and Airflow home); every figure is the best of the N runs, and every run is listed. The machine
 this was written on is a shared VM whose speed varies by a third from one minute to the next: the best
@@ -46,6 +51,7 @@ import tempfile
 import threading
 import time
 import uuid
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -98,6 +104,11 @@ class Stage:
     peak_rss_process_mib: float = 0.0
     peak_rss_tree_mib: float = 0.0
     load_avg: float = 0.0  # mean 1-minute load average of the machine during the pipeline run
+    cpu_airflow_s: float = 0.0  # CPU seconds of the airflow process tree during the stage (tasks' Python)
+    cpu_postgres_s: float = 0.0  # CPU seconds of the PostgreSQL server during the stage
+    cpu_bound_s: float = 0.0  # (cpu_airflow_s + cpu_postgres_s) / cores: the least wall time of that work
+    # (all three 0 when the server's main process cannot be read: postmaster_pid)
+    cpu_bound_ratio: float = 0.0  # cpu_bound_s / floor_s
     tasks: list[TaskTime] = field(default_factory=list)
     reused: bool = False  # extract stage copied from an earlier size (not measured again)
     log: str = ""
@@ -112,7 +123,7 @@ class Stage:
         self.floor_runs.append(run.floor_s)
         if len(self.pipeline_runs) == 1 or run.pipeline_s < self.pipeline_s:
             for name in ("pipeline_s", "airflow_startup_s", "airflow_teardown_s", "process_s", "load_avg", "tasks",
-                         "log"):
+                         "log", "cpu_airflow_s", "cpu_postgres_s", "cpu_bound_s"):
                 setattr(self, name, getattr(run, name))
         self.floor_s = min(self.floor_runs)
         self.peak_rss_process_mib = max(self.peak_rss_process_mib, run.peak_rss_process_mib)
@@ -123,6 +134,7 @@ class Stage:
         self.ratio = self.pipeline_s / self.floor_s if self.floor_s else float("nan")
         self.pipeline_rows_per_s = self.rows / self.pipeline_s if self.pipeline_s else 0.0
         self.floor_rows_per_s = self.rows / self.floor_s if self.floor_s else 0.0
+        self.cpu_bound_ratio = self.cpu_bound_s / self.floor_s if self.floor_s else 0.0
 
 
 @dataclass
@@ -140,15 +152,46 @@ class Point:
 # --- measuring ------------------------------------------------------------------------------------
 
 
-class RssSampler(threading.Thread):
-    """Peak RSS of a process and its descendants, sampled every ``interval`` seconds."""
+def _cpu_seconds(proc: psutil.Process, descendants: bool = True) -> float:
+    """User + system CPU seconds of a process, of the children it has waited for (their time is added to its
+    own when they exit: PostgreSQL's backends and parallel workers, for the postmaster) and, with
+    ``descendants``, of its live descendants."""
+    procs = [proc, *(proc.children(recursive=True) if descendants else [])]
+    total = 0.0
+    for p in procs:
+        try:
+            t = p.cpu_times()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        total += t.user + t.system + t.children_user + t.children_system
+    return total
 
-    def __init__(self, pid: int, interval: float = SAMPLE_SECONDS):
+
+def postmaster_pid(pg_url: str) -> int | None:
+    """The PostgreSQL server's main process (its data directory's postmaster.pid), when this user may read it."""
+    try:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            data_dir = conn.execute("SHOW data_directory").fetchone()[0]
+        return int((Path(data_dir) / "postmaster.pid").read_text().split()[0])
+    except (psycopg.Error, OSError, ValueError, IndexError):
+        return None
+
+
+class RssSampler(threading.Thread):
+    """Peak RSS of a process and its descendants, sampled every ``interval`` seconds, and the CPU seconds used
+    so far by that tree and by the PostgreSQL server (``cpu``: (time, tree, server) at each sample)."""
+
+    def __init__(self, pid: int, interval: float = SAMPLE_SECONDS, postmaster: int | None = None):
         super().__init__(daemon=True)
         self.pid, self.interval = pid, interval
         self.max_process = 0
         self.max_tree = 0
         self.loads: list[float] = []  # the machine's 1-minute load average while sampling (shared machine)
+        self.cpu: list[tuple[datetime, float, float]] = []
+        self._postmaster = None
+        if postmaster is not None:
+            with suppress(psutil.Error):
+                self._postmaster = psutil.Process(postmaster)
         self._halt = threading.Event()
 
     def run(self) -> None:
@@ -171,11 +214,29 @@ class RssSampler(threading.Thread):
                 self.max_process = max(self.max_process, rss)
             self.max_tree = max(self.max_tree, tree)
             self.loads.append(os.getloadavg()[0])
+            with suppress(psutil.Error):
+                server = _cpu_seconds(self._postmaster) if self._postmaster is not None else 0.0
+                self.cpu.append((datetime.now(UTC), _cpu_seconds(root), server))
             self._halt.wait(self.interval)
 
     def stop(self) -> None:
         self._halt.set()
         self.join()
+
+    def cpu_between(self, start: datetime, end: datetime) -> tuple[float, float]:
+        """CPU seconds (tree, server) used from ``start`` to ``end``, interpolated between samples."""
+        def at(when: datetime) -> tuple[float, float]:
+            before = [c for c in self.cpu if c[0] <= when] or self.cpu[:1]
+            after = [c for c in self.cpu if c[0] >= when] or self.cpu[-1:]
+            (t0, a0, b0), (t1, a1, b1) = before[-1], after[0]
+            span = (t1 - t0).total_seconds()
+            w = (when - t0).total_seconds() / span if span > 0 else 0.0
+            return a0 + w * (a1 - a0), b0 + w * (b1 - b0)
+
+        if not self.cpu:
+            return 0.0, 0.0
+        (a0, b0), (a1, b1) = at(start), at(end)
+        return max(a1 - a0, 0.0), max(b1 - b0, 0.0)
 
 
 def _utc(text: str | None) -> datetime | None:
@@ -235,7 +296,8 @@ def _wait_failing_fast(proc: subprocess.Popen, airflow_home: Path, since: dateti
             return -1
 
 
-def run_dag(stage: Stage, report_date: date, env: dict[str, str], airflow_home: Path, log_path: Path) -> None:
+def run_dag(stage: Stage, report_date: date, env: dict[str, str], airflow_home: Path, log_path: Path,
+            postmaster: int | None = None) -> None:
     """``airflow dags test ektp_coverage_daily D`` as a subprocess; fills the stage's pipeline figures."""
     started_wall = datetime.now(UTC) - timedelta(seconds=1)  # metadata timestamps vs. our clock
     t0 = time.perf_counter()
@@ -244,7 +306,7 @@ def run_dag(stage: Stage, report_date: date, env: dict[str, str], airflow_home: 
         proc = subprocess.Popen([str(PROJECT_ROOT / ".venv/bin/airflow"), "dags", "test", DAG_ID,
                                  report_date.isoformat()], env=env, stdout=log, stderr=subprocess.STDOUT,
                                 cwd=PROJECT_ROOT, start_new_session=True)
-        sampler = RssSampler(proc.pid)
+        sampler = RssSampler(proc.pid, postmaster=postmaster)
         sampler.start()
         try:
             rc = _wait_failing_fast(proc, airflow_home, started_wall)
@@ -277,6 +339,9 @@ def run_dag(stage: Stage, report_date: date, env: dict[str, str], airflow_home: 
     stage.peak_rss_process_mib = sampler.max_process / (1 << 20)
     stage.peak_rss_tree_mib = sampler.max_tree / (1 << 20)
     stage.load_avg = sum(sampler.loads) / len(sampler.loads) if sampler.loads else os.getloadavg()[0]
+    if postmaster is not None and sampler.cpu:  # without the server's share the bound would mislead: none
+        stage.cpu_airflow_s, stage.cpu_postgres_s = sampler.cpu_between(first, last)
+        stage.cpu_bound_s = (stage.cpu_airflow_s + stage.cpu_postgres_s) / (os.cpu_count() or 1)
 
 
 # --- the floor ------------------------------------------------------------------------------------
@@ -470,6 +535,7 @@ def run_point(size: Size, args: argparse.Namespace, workdir: Path, airflow_templ
         return name, url, airflow_env(home, landing, sa_url, workdir / f"var-{tag}")
 
     homes: list[Path] = []
+    postmaster = postmaster_pid(args.pg_url)
     extract_sha = _sha256(extract_path)
     reuse = snapshot is not None and snapshot.residents == size.residents and snapshot.extract_sha == extract_sha
     if reuse:
@@ -484,7 +550,8 @@ def run_point(size: Size, args: argparse.Namespace, workdir: Path, airflow_templ
             print(f"extract load: airflow dags test {DAG_ID} {extract_date} ({rep + 1}/{args.repeat}) ...", flush=True)
             name, url, env = fresh(f"extract-{rep}")
             run = Stage("extract load", rows=point.extract_rows)
-            run_dag(run, extract_date, env, Path(env["AIRFLOW_HOME"]), logs / f"dags-test-{extract_date}-{rep}.log")
+            run_dag(run, extract_date, env, Path(env["AIRFLOW_HOME"]), logs / f"dags-test-{extract_date}-{rep}.log",
+                    postmaster)
             run.floor_s = floor_extract(url, extract_path)
             extract.add_run(run)
             if base is not None:
@@ -504,7 +571,8 @@ def run_point(size: Size, args: argparse.Namespace, workdir: Path, airflow_templ
         print(f"nightly run: airflow dags test {DAG_ID} {START_DATE} ({rep + 1}/{args.repeat}) ...", flush=True)
         name, url, env = fresh(f"nightly-{rep}", template=base)
         run = Stage("nightly run", rows=point.batch_rows)
-        run_dag(run, START_DATE, env, Path(env["AIRFLOW_HOME"]), logs / f"dags-test-{START_DATE}-{rep}.log")
+        run_dag(run, START_DATE, env, Path(env["AIRFLOW_HOME"]), logs / f"dags-test-{START_DATE}-{rep}.log",
+                postmaster)
         run.floor_s, floor_recorded = floor_nightly(url, batch_paths)
         nightly.add_run(run)
         point.checks = _warehouse_checks(url, START_DATE) | {"floor_recorded": floor_recorded}
@@ -545,6 +613,9 @@ def _print_stage(s: Stage) -> None:
           f"shut-down {s.airflow_teardown_s:.1f} s), floor {s.floor_s:.1f} s, ratio {s.ratio:.2f}x, "
           f"peak RSS {s.peak_rss_process_mib:.0f} MiB (process) / {s.peak_rss_tree_mib:.0f} MiB (tree), "
           f"machine load {s.load_avg:.1f}", flush=True)
+    if s.cpu_bound_s:
+        print(f"    CPU during the stage: airflow {s.cpu_airflow_s:.1f} s + PostgreSQL {s.cpu_postgres_s:.1f} s; on "
+              f"{os.cpu_count()} cores at least {s.cpu_bound_s:.1f} s ({s.cpu_bound_ratio:.2f}x the floor)", flush=True)
     if len(s.pipeline_runs) > 1:
         print(f"    {_runs(s.pipeline_runs, s.floor_runs)}", flush=True)
     for t in s.tasks:
@@ -588,6 +659,10 @@ def report_text(report: dict) -> str:
                                                                           if t["instances"] > 1 else "")
                               for t in s["tasks"])
             lines.append(f"  {s['name']}: {tasks}; whole `airflow dags test` {s['process_s']:.1f} s")
+            if s.get("cpu_bound_s"):
+                lines.append(f"    CPU: airflow {s['cpu_airflow_s']:.1f} s + PostgreSQL {s['cpu_postgres_s']:.1f} s; "
+                             f"at least {s['cpu_bound_s']:.1f} s on {m['nproc']} cores "
+                             f"({s['cpu_bound_ratio']:.2f}x the floor)")
             if len(s.get("pipeline_runs") or []) > 1:
                 lines.append(f"    {_runs(s['pipeline_runs'], s['floor_runs'])}")
     lines.append(f"Airflow metadata DB migrate (set-up, not counted): {report['airflow_migrate_s']:.1f} s")
@@ -612,6 +687,15 @@ def report_markdown(report: dict) -> str:
                        f"| {st['pipeline_rows_per_s']:,.0f} | {st['floor_rows_per_s']:,.0f} "
                        f"| {st['airflow_startup_s']:.1f} | {st['process_s']:.1f} | {st['peak_rss_process_mib']:,.0f} "
                        f"| {st['peak_rss_tree_mib']:,.0f} | {st.get('load_avg', 0):.1f} |")
+    out += ["", "| residents / recordings / files | stage | CPU s, airflow | CPU s, PostgreSQL "
+            f"| least wall time on {m['nproc']} cores, s | that / floor |", "|---|---|---:|---:|---:|---:|"]
+    for p in report["points"]:
+        sz = p["size"]
+        label = f"{sz['residents']:,} / {sz['recordings']:,} / {sz['files']:,}"
+        for st in p["stages"]:
+            if st.get("cpu_bound_s") and not st["reused"]:
+                out.append(f"| {label} | {st['name']} | {st['cpu_airflow_s']:.1f} | {st['cpu_postgres_s']:.1f} "
+                           f"| {st['cpu_bound_s']:.1f} | {st['cpu_bound_ratio']:.2f}x |")
     out += ["", "| residents / recordings / files | stage | task | instances | seconds (sum) | longest |",
             "|---|---|---|---:|---:|---:|"]
     for p in report["points"]:

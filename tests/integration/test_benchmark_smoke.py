@@ -55,6 +55,13 @@ def test_benchmark_smoke(tmp_path: Path, airflow_home: Path):
         assert stage["airflow_startup_s"] >= 0 and stage["process_s"] >= stage["pipeline_s"]
         assert 0 < stage["peak_rss_process_mib"] <= stage["peak_rss_tree_mib"]
         assert {t["task_id"] for t in stage["tasks"]} >= {"plan_file_loads", "load_file_group", "publish_coverage"}
+        # CPU of the Python tasks and of the server during the stage; divided by the cores it cannot exceed the
+        # stage's wall time (a sample every 0.2 s: a little slack at each end)
+        assert stage["cpu_airflow_s"] > 0 and stage["cpu_postgres_s"] > 0
+        assert stage["cpu_bound_s"] == pytest.approx((stage["cpu_airflow_s"] + stage["cpu_postgres_s"])
+                                                     / data["machine"]["nproc"])
+        assert stage["cpu_bound_s"] <= stage["pipeline_s"] + 0.5
+        assert stage["cpu_bound_ratio"] == pytest.approx(stage["cpu_bound_s"] / stage["floor_s"])
     assert stages["extract load"]["rows"] == 2000
     assert stages["nightly run"]["rows"] == point["batch_rows"] > 0
     checks = point["checks"]
@@ -62,7 +69,7 @@ def test_benchmark_smoke(tmp_path: Path, airflow_home: Path):
     assert checks["floor_recorded"] > 0
 
     printed = done.stdout
-    for words in ("extract load", "nightly run", "ratio", "RSS", "Airflow"):
+    for words in ("extract load", "nightly run", "ratio", "RSS", "Airflow", "CPU during the stage"):
         assert words in printed
     assert _bench_databases() == before  # every database it made is dropped
     assert not list((tmp_path / "work").glob("landing-*"))  # and the landing area removed
