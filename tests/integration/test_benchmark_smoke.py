@@ -35,7 +35,7 @@ def test_benchmark_smoke(tmp_path: Path, airflow_home: Path):
     done = subprocess.run(
         ["bash", str(ROOT / "scripts" / "benchmark.sh"), "--residents", "2000", "--recordings", "500", "--files", "5",
          "--repeat", "2", "--workdir", str(tmp_path / "work"), "--airflow-template", str(airflow_home),
-         "--json", str(report), "--quiet"],
+         "--json", str(report), "--quiet", "--reports"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -73,3 +73,5 @@ def test_benchmark_smoke(tmp_path: Path, airflow_home: Path):
         assert words in printed
     assert _bench_databases() == before  # every database it made is dropped
     assert not list((tmp_path / "work").glob("landing-*"))  # and the landing area removed
+    # --reports: the runs wrote the HTML reports and follow-up lists too
+    assert list((tmp_path / "work").glob("var-*/reports/coverage_*.html"))
