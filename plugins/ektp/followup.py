@@ -34,9 +34,11 @@ import os
 import re
 import shutil
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from itertools import chain, groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +168,49 @@ def suggest(queries: Sequence[Query], cands: Candidates, limit: int = SUGGESTION
     return out
 
 
+@dataclass(frozen=True)
+class Resident:
+    """A suggested resident (ISO text birth date)."""
+
+    nik: str
+    full_name: str
+    birth_date: str
+    sex: str
+    kelurahan_code: str
+
+
+def suggest_in_blocks(queries: Sequence[Query], blocks: Iterable[tuple[str, str, Candidates]],
+                      limit: int = SUGGESTIONS, min_score: float | None = None,
+                      ) -> dict[tuple[str, int], list[tuple[Resident, float]]]:
+    """:func:`suggest` over candidates that arrive one block at a time: ``("b", birth date, residents born
+    that day)`` or ``("k", kelurahan code, residents living there)``. Memory holds one block, not all of them.
+
+    Each block is scored against the queries that want it. A pair's score does not depend on the block it
+    was found in, so a query's best ``limit`` overall are among the best ``limit`` of each of its blocks:
+    those are kept (by NIK, so a resident found in both of a query's blocks counts once) and ranked again at
+    the end, best first, ties by smaller NIK: the same suggestions as :func:`suggest` given every block's
+    residents at once (tests/unit/test_followup.py checks it on random cases).
+    """
+    wanting: dict[tuple[str, str], list[Query]] = defaultdict(list)
+    for q in queries:
+        if q.birth_date:
+            wanting[("b", q.birth_date)].append(q)
+        if q.kelurahan_code:
+            wanting[("k", q.kelurahan_code)].append(q)
+    kept: dict[tuple[str, int], dict[str, tuple[float, Resident]]] = {q.key: {} for q in queries}
+    for kind, value, cands in blocks:
+        wanted_by = wanting.get((kind, value))
+        if not wanted_by or not len(cands):
+            continue
+        for key, ranked in suggest(wanted_by, cands, limit, min_score).items():
+            for i, score in ranked:
+                kept[key][cands.nik[i]] = (score, Resident(cands.nik[i], cands.full_name[i], cands.birth_date[i],
+                                                           cands.sex[i], cands.kelurahan_code[i]))
+    return {key: [(resident, score) for score, resident in sorted(found.values(), key=lambda f: (-f[0], f[1].nik))
+                  [:limit]]
+            for key, found in kept.items()}
+
+
 def _iso(value: Any) -> str | None:
     """A warehouse date (date on PostgreSQL, text on SQLite) or captured text, as ISO text if valid."""
     if value is None:
@@ -267,22 +312,35 @@ def _write_suggestions(conn, report_date: date, queries: list[Query], written_at
                   | {(None, q.kelurahan_code) for q in queries if q.kelurahan_code}, key=str)
     wh.run_sql(conn, "followup/delete_candidate_keys")
     wh.bulk_insert(conn, "ektp_quarantine.followup_candidate_key", ["birth_date", "kelurahan_code"], keys)
-    cands = Candidates()
-    for r in wh.query(conn, "followup/select_candidates", {"extract_date": extract_date}):
-        cands.nik.append(r.nik)
-        cands.full_name.append(r.full_name or "")
-        cands.birth_date.append(_iso(r.birth_date))
-        cands.sex.append(r.sex)
-        cands.kelurahan_code.append(r.kelurahan_code)
+    seen = [0]  # candidates streamed, for the log
+    blocks = chain(_candidate_blocks(conn, "followup/select_candidates_by_birth_date", "b", extract_date, seen),
+                   _candidate_blocks(conn, "followup/select_candidates_by_kelurahan", "k", extract_date, seen))
+    found = suggest_in_blocks(queries, blocks)
     wh.run_sql(conn, "followup/delete_candidate_keys")
-    found = suggest(queries, cands)
-    rows = [[report_date, key[0], key[1], rank, cands.nik[i], cands.full_name[i],
-             date.fromisoformat(cands.birth_date[i]), cands.sex[i], cands.kelurahan_code[i], score, written_at]
-            for key, ranked in sorted(found.items()) for rank, (i, score) in enumerate(ranked, start=1)]
+    rows = [[report_date, key[0], key[1], rank, r.nik, r.full_name, date.fromisoformat(r.birth_date), r.sex,
+             r.kelurahan_code, score, written_at]
+            for key, ranked in sorted(found.items()) for rank, (r, score) in enumerate(ranked, start=1)]
     wh.bulk_insert(conn, "ektp_quarantine.followup_suggestion", SUGGESTION_COLUMNS, rows)
-    log.info("suggestions for %s: %d rows scored against %d candidates of extract %s", report_date, len(queries),
-             len(cands), extract_date)
+    log.info("suggestions for %s: %d rows scored against %d candidates of extract %s, a block at a time",
+             report_date, len(queries), seen[0], extract_date)
     return sum(1 for ranked in found.values() if ranked)
+
+
+def _candidate_blocks(conn, name: str, kind: str, extract_date: date, seen: list[int]
+                      ) -> Iterator[tuple[str, str, Candidates]]:
+    """The residents of ``sql/<name>.sql`` (ordered by their block, the first column), one block at a time."""
+    from ektp import warehouse as wh
+
+    for value, rows in groupby(wh.stream(conn, name, {"extract_date": extract_date}), key=itemgetter(0)):
+        cands = Candidates()
+        for r in rows:
+            cands.nik.append(r.nik)
+            cands.full_name.append(r.full_name or "")
+            cands.birth_date.append(_iso(r.birth_date))
+            cands.sex.append(r.sex)
+            cands.kelurahan_code.append(r.kelurahan_code)
+        seen[0] += len(cands)
+        yield kind, (_iso(value) if kind == "b" else value), cands
 
 
 def _read_lists(conn, report_date: date) -> dict[str, Any]:

@@ -118,6 +118,16 @@ def query(conn: Connection, name: str, params: Mapping[str, Any] | None = None) 
     return list(run_sql(conn, name, params))
 
 
+def stream(conn: Connection, name: str, params: Mapping[str, Any] | None = None,
+           rows_per_fetch: int = 10_000) -> Iterator[sa.Row]:
+    """The rows of a SQL file's one SELECT, fetched ``rows_per_fetch`` at a time (a server-side cursor on
+    PostgreSQL), for results too large to hold at once. Read them before the next statement on ``conn``."""
+    (stmt,) = statements(name, conn.dialect.name)
+    bound = {k: v for k, v in (params or {}).items() if f":{k}" in stmt}
+    yield from conn.execute(sa.text(stmt), bound,
+                            execution_options={"stream_results": True, "yield_per": rows_per_fetch})
+
+
 def table(conn: Connection, qualified: str) -> str:
     """A table name as this warehouse spells it (``ektp_ingest.x`` or ``x``)."""
     return _SCHEMA_PREFIX.sub("", qualified) if is_sqlite(conn) else qualified

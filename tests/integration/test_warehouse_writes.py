@@ -8,6 +8,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 from ektp import warehouse as wh
+from ektp.loading import RESIDENT_COLUMNS
 
 
 def _staged_niks(conn: sa.Connection) -> list[str]:
@@ -79,3 +80,20 @@ def test_forget_files_deletes_exactly_the_listed_files_in_one_statement_per_tabl
         manifest = wh.table(conn, "ektp_ingest.file_manifest")
         assert [p for p, in conn.execute(sa.text(f"SELECT file_path FROM {manifest} ORDER BY 1"))] == [
             paths[0], paths[4]]
+
+
+def test_stream_reads_the_rows_of_query_a_few_at_a_time(engine: sa.Engine):
+    """wh.stream (a server-side cursor on PostgreSQL) gives the rows wh.query gives, fetching fewer at a time."""
+    from datetime import date
+
+    extract = date(2026, 11, 1)
+    with wh.transaction(engine) as conn:
+        wh.bulk_insert(conn, "ektp_ingest.registry_resident", RESIDENT_COLUMNS,
+                       [(extract, k, f"{3174010101900000 + k}", f"Warga {k}", date(1990, 1, 1 + k % 3), "LP"[k % 2],
+                         f"31.74.01.{1001 + k % 4}") for k in range(1, 12)])
+        wh.bulk_insert(conn, "ektp_quarantine.followup_candidate_key", ["birth_date", "kelurahan_code"],
+                       [(None, "31.74.01.1001"), (None, "31.74.01.1003"), (None, "31.74.01.1004")])
+        params = {"extract_date": extract}
+        expected = wh.query(conn, "followup/select_candidates_by_kelurahan", params)
+        streamed = list(wh.stream(conn, "followup/select_candidates_by_kelurahan", params, rows_per_fetch=2))
+    assert len(expected) == 8 and streamed == expected

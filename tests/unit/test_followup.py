@@ -7,6 +7,8 @@ from datetime import date, timedelta
 import pytest
 from ektp import followup
 from ektp.followup import Candidates, Query, site_file_name, student_age_bounds, suggest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 def _age(birth: date, on: date) -> int:
@@ -94,3 +96,39 @@ def test_reports_off_skips_everything(tmp_path, monkeypatch):
     assert followup.reports_enabled()
     monkeypatch.delenv("EKTP_REPORTS")
     assert followup.reports_enabled()
+
+
+# --- suggestions a block at a time (the warehouse streams the candidates by birth date, then by kelurahan) ---
+
+_DAYS = ["2008-09-04", "2008-09-05", "1990-03-12"]
+_KELURAHAN = ["31.74.01.1001", "31.74.01.1002", "31.74.05.1003"]
+_NAMES = ["Siti Aminah", "Siti Aminah Putri", "Dewi Lestari", "Budi Santoso", "Budi Santosa"]
+
+
+def _blocks_of(cands: Candidates) -> list[tuple[str, str, Candidates]]:
+    """Every candidate in its birth-date block and its kelurahan block, in the order the SQL sends them."""
+    rows = list(zip(cands.nik, cands.full_name, cands.birth_date, cands.sex, cands.kelurahan_code, strict=True))
+    blocks = []
+    for kind, column in (("b", 2), ("k", 4)):
+        for value in sorted({r[column] for r in rows}):
+            blocks.append((kind, value, _cands(*[r for r in rows if r[column] == value])))
+    return blocks
+
+
+@given(residents=st.lists(st.tuples(st.sampled_from(_NAMES), st.sampled_from(_DAYS), st.sampled_from("LP"),
+                                    st.sampled_from(_KELURAHAN)), max_size=25),
+       captured=st.lists(st.tuples(st.sampled_from(_NAMES), st.sampled_from([*_DAYS, None]),
+                                   st.sampled_from(["L", "P", None]), st.sampled_from([*_KELURAHAN, None]),
+                                   st.integers(0, 30)), min_size=1, max_size=6),
+       limit=st.integers(1, 4))
+@settings(max_examples=150, deadline=None)
+def test_suggestions_a_block_at_a_time_are_those_of_all_candidates_at_once(residents, captured, limit):
+    cands = _cands(*[(f"3174{k:012d}", name, day, sex, kel) for k, (name, day, sex, kel) in enumerate(residents)])
+    # a query's NIK: a resident's, or one digit off, or nobody's
+    queries = [Query(("f.csv", n), f"3174{k:012d}" if k % 3 else f"3174{k + 1:012d}", name, day, sex, kel)
+               for n, (name, day, sex, kel, k) in enumerate(captured)]
+    at_once = {key: [(cands.nik[i], score) for i, score in ranked]
+               for key, ranked in suggest(queries, cands, limit, min_score=50.0).items()}
+    in_blocks = {key: [(r.nik, score) for r, score in ranked]
+                 for key, ranked in followup.suggest_in_blocks(queries, _blocks_of(cands), limit, 50.0).items()}
+    assert in_blocks == at_once
