@@ -37,7 +37,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from itertools import chain, groupby
+from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -313,9 +313,7 @@ def _write_suggestions(conn, report_date: date, queries: list[Query], written_at
     wh.run_sql(conn, "followup/delete_candidate_keys")
     wh.bulk_insert(conn, "ektp_quarantine.followup_candidate_key", ["birth_date", "kelurahan_code"], keys)
     seen = [0]  # candidates streamed, for the log
-    blocks = chain(_candidate_blocks(conn, "followup/select_candidates_by_birth_date", "b", extract_date, seen),
-                   _candidate_blocks(conn, "followup/select_candidates_by_kelurahan", "k", extract_date, seen))
-    found = suggest_in_blocks(queries, blocks)
+    found = suggest_in_blocks(queries, _candidate_blocks(conn, extract_date, seen))
     wh.run_sql(conn, "followup/delete_candidate_keys")
     rows = [[report_date, key[0], key[1], rank, r.nik, r.full_name, date.fromisoformat(r.birth_date), r.sex,
              r.kelurahan_code, score, written_at]
@@ -326,21 +324,21 @@ def _write_suggestions(conn, report_date: date, queries: list[Query], written_at
     return sum(1 for ranked in found.values() if ranked)
 
 
-def _candidate_blocks(conn, name: str, kind: str, extract_date: date, seen: list[int]
-                      ) -> Iterator[tuple[str, str, Candidates]]:
-    """The residents of ``sql/<name>.sql`` (ordered by their block, the first column), one block at a time."""
+def _candidate_blocks(conn, extract_date: date, seen: list[int]) -> Iterator[tuple[str, str, Candidates]]:
+    """The residents of each block of ``followup/select_candidate_blocks``, one block at a time."""
     from ektp import warehouse as wh
 
-    for value, rows in groupby(wh.stream(conn, name, {"extract_date": extract_date}), key=itemgetter(0)):
+    rows = wh.stream(conn, "followup/select_candidate_blocks", {"extract_date": extract_date})
+    for (kind, birth_date, kelurahan_code), block in groupby(rows, key=itemgetter(0, 1, 2)):
         cands = Candidates()
-        for r in rows:
+        for r in block:
             cands.nik.append(r.nik)
             cands.full_name.append(r.full_name or "")
             cands.birth_date.append(_iso(r.birth_date))
             cands.sex.append(r.sex)
             cands.kelurahan_code.append(r.kelurahan_code)
         seen[0] += len(cands)
-        yield kind, (_iso(value) if kind == "b" else value), cands
+        yield kind, (_iso(birth_date) if kind == "b" else kelurahan_code), cands
 
 
 def _read_lists(conn, report_date: date) -> dict[str, Any]:
