@@ -312,23 +312,23 @@ def _write_suggestions(conn, report_date: date, queries: list[Query], written_at
                   | {(None, q.kelurahan_code) for q in queries if q.kelurahan_code}, key=str)
     wh.run_sql(conn, "followup/delete_candidate_keys")
     wh.bulk_insert(conn, "ektp_quarantine.followup_candidate_key", ["birth_date", "kelurahan_code"], keys)
-    seen = [0]  # candidates streamed, for the log
-    found = suggest_in_blocks(queries, _candidate_blocks(conn, extract_date, seen))
+    found = suggest_in_blocks(queries, _candidate_blocks(conn, extract_date))
     wh.run_sql(conn, "followup/delete_candidate_keys")
     rows = [[report_date, key[0], key[1], rank, r.nik, r.full_name, date.fromisoformat(r.birth_date), r.sex,
              r.kelurahan_code, score, written_at]
             for key, ranked in sorted(found.items()) for rank, (r, score) in enumerate(ranked, start=1)]
     wh.bulk_insert(conn, "ektp_quarantine.followup_suggestion", SUGGESTION_COLUMNS, rows)
-    log.info("suggestions for %s: %d rows scored against %d candidates of extract %s, a block at a time",
-             report_date, len(queries), seen[0], extract_date)
+    log.info("suggestions for %s: %d rows scored against the candidates of extract %s", report_date, len(queries),
+             extract_date)
     return sum(1 for ranked in found.values() if ranked)
 
 
-def _candidate_blocks(conn, extract_date: date, seen: list[int]) -> Iterator[tuple[str, str, Candidates]]:
+def _candidate_blocks(conn, extract_date: date) -> Iterator[tuple[str, str, Candidates]]:
     """The residents of each block of ``followup/select_candidate_blocks``, one block at a time."""
     from ektp import warehouse as wh
 
     rows = wh.stream(conn, "followup/select_candidate_blocks", {"extract_date": extract_date})
+    blocks = residents = 0
     for (kind, birth_date, kelurahan_code), block in groupby(rows, key=itemgetter(0, 1, 2)):
         cands = Candidates()
         for r in block:
@@ -337,8 +337,10 @@ def _candidate_blocks(conn, extract_date: date, seen: list[int]) -> Iterator[tup
             cands.birth_date.append(_iso(r.birth_date))
             cands.sex.append(r.sex)
             cands.kelurahan_code.append(r.kelurahan_code)
-        seen[0] += len(cands)
+        blocks, residents = blocks + 1, residents + len(cands)
         yield kind, (_iso(birth_date) if kind == "b" else kelurahan_code), cands
+    log.info("candidates of extract %s: %d blocks of %d residents in all (a resident can be in two)", extract_date,
+             blocks, residents)
 
 
 def _read_lists(conn, report_date: date) -> dict[str, Any]:
