@@ -13,7 +13,8 @@ And ``ektp_quarantine.outreach_residents``: the residents still unrecorded on th
 date, by name (``ektp_coverage.outreach_targets_daily`` has their counts).
 
 Suggestions are blocked in SQL (candidates: residents with the row's birth date, or living in the
-kelurahan the device captured) and scored in Python, one block at a time with ``rapidfuzz.process.cdist``:
+kelurahan the device captured), streamed a block at a time (a national night's blocks hold most of the
+extract) and scored in Python as each block arrives, with ``rapidfuzz.process.cdist``:
 
     score = 0.70 * token_sort_ratio(names) + 20 [same birth date] + 5 [same sex]
             + 5 [NIK one typo away: one digit changed, added or dropped, or two adjacent swapped]
