@@ -88,6 +88,11 @@ def _sqlite_replace_view(statement: str) -> list[str]:
     return [f"DROP VIEW IF EXISTS {found.group(1)}", _CREATE_OR_REPLACE_VIEW.sub(r"CREATE VIEW \1", statement, 1)]
 
 
+def _bound(statement: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The parameters a statement names (a SQL file's statements each take the ones they use)."""
+    return {k: v for k, v in (params or {}).items() if f":{k}" in statement}
+
+
 def run_sql(conn: Connection, name: str, params: Mapping[str, Any] | None = None) -> sa.CursorResult:
     """Run every statement of a SQL file with bound parameters; returns the last result.
 
@@ -95,7 +100,7 @@ def run_sql(conn: Connection, name: str, params: Mapping[str, Any] | None = None
     result = None
     for stmt in statements(name, conn.dialect.name):
         clause = sa.text(stmt)
-        bound = {k: v for k, v in (params or {}).items() if f":{k}" in stmt}
+        bound = _bound(stmt, params)
         expanding = [sa.bindparam(k, expanding=True) for k, v in bound.items() if isinstance(v, list | tuple)]
         if expanding:
             clause = clause.bindparams(*expanding)
@@ -123,8 +128,7 @@ def stream(conn: Connection, name: str, params: Mapping[str, Any] | None = None,
     """The rows of a SQL file's one SELECT, fetched ``rows_per_fetch`` at a time (a server-side cursor on
     PostgreSQL), for results too large to hold at once. Read them before the next statement on ``conn``."""
     (stmt,) = statements(name, conn.dialect.name)
-    bound = {k: v for k, v in (params or {}).items() if f":{k}" in stmt}
-    yield from conn.execute(sa.text(stmt), bound,
+    yield from conn.execute(sa.text(stmt), _bound(stmt, params),
                             execution_options={"stream_results": True, "yield_per": rows_per_fetch})
 
 
