@@ -152,13 +152,12 @@ class Point:
 # --- measuring ------------------------------------------------------------------------------------
 
 
-def _cpu_seconds(proc: psutil.Process, descendants: bool = True) -> float:
-    """User + system CPU seconds of a process, of the children it has waited for (their time is added to its
-    own when they exit: PostgreSQL's backends and parallel workers, for the postmaster) and, with
-    ``descendants``, of its live descendants."""
-    procs = [proc, *(proc.children(recursive=True) if descendants else [])]
+def _cpu_seconds(proc: psutil.Process) -> float:
+    """User + system CPU seconds of a process, of its live descendants, and of the children it has waited for
+    (their time is added to its own when they exit: PostgreSQL's backends and parallel workers, for the
+    postmaster)."""
     total = 0.0
-    for p in procs:
+    for p in [proc, *proc.children(recursive=True)]:
         try:
             t = p.cpu_times()
         except (psutil.NoSuchProcess, psutil.AccessDenied):
