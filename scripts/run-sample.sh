@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 . scripts/airflow-env.sh
 rm -rf var/landing var/warehouse.sqlite* var/reports
 mkdir -p "$AIRFLOW_HOME"
-python -m ektp.sample_data --landing "$EKTP_LANDING_DIR" --seed 42 --days 3 --quiet
+# The generator is a dev tool in tools/, beside plugins/: only it gets the checkout root on its path.
+PYTHONPATH="$PWD:$PYTHONPATH" python -m tools.sample_data --landing "$EKTP_LANDING_DIR" --seed 42 --days 3 --quiet
 [ -f "$AIRFLOW_HOME/airflow.db" ] || airflow db migrate > "$AIRFLOW_HOME/migrate.log" 2>&1
 dates=$(ls "$EKTP_LANDING_DIR/batches")
 for d in $dates; do

@@ -96,7 +96,7 @@ def engine(warehouse_url: str) -> Iterator[sa.Engine]:
 @pytest.fixture(scope="session")
 def sample_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The default generated landing area (3 days, Jakarta Selatan), shared read-only by tests."""
-    from ektp.sample_data import generate
+    from tools.sample_data import generate
 
     landing = tmp_path_factory.mktemp("sample") / "landing"
     generate(landing, seed=42, days=3, progress=False)

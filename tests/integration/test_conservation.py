@@ -16,9 +16,9 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from ektp.sample_data import Rates, generate
 
 from tests.conftest import fetch, run_dag_test
+from tools.sample_data import Rates, generate
 
 pytestmark = pytest.mark.slow
 

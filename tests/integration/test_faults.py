@@ -116,7 +116,7 @@ class References:
 
 @pytest.fixture(scope="module")
 def landing(tmp_path_factory) -> Path:
-    from ektp.sample_data import generate
+    from tools.sample_data import generate
 
     root = tmp_path_factory.mktemp("fault_landing") / "landing"
     generate(root, seed=11, days=2, residents=1500, recordings_per_day=800, files_per_day=4, progress=False)

@@ -36,7 +36,8 @@ def _one_typo(captured: str, true: str) -> bool:
 
 def test_suggestions_find_the_resident_behind_a_mistyped_nik(tmp_path, monkeypatch):
     from ektp import tasks
-    from ektp.sample_data import Rates, generate
+
+    from tools.sample_data import Rates, generate
 
     landing, labels_path = tmp_path / "landing", tmp_path / "labels.csv"
     generate(landing, seed=7, days=1, residents=3000, recordings_per_day=800, progress=False,

@@ -73,7 +73,7 @@ class Scenario:
     """The generated files, and the hand-made changes that land during the runs."""
 
     def __init__(self, root: Path):
-        from ektp.sample_data import generate
+        from tools.sample_data import generate
 
         self.generated = root / "generated"
         labels = root / "labels.csv"

@@ -15,7 +15,8 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from ektp import sample_data as sd
+
+from tools import sample_data as sd
 
 WIB = timezone(timedelta(hours=7))
 START = date(2026, 11, 2)
