@@ -15,9 +15,10 @@ FROM ghcr.io/astral-sh/uv:${UV_VERSION} AS uv
 FROM apache/airflow:${AIRFLOW_VERSION}-python${PYTHON_VERSION} AS requirements
 COPY --from=uv /uv /tmp/uv
 COPY pyproject.toml uv.lock /tmp/project/
-# --frozen: take uv.lock as it is and fail rather than re-resolve; --no-emit-project: the project is
-# not an installable package (its code is copied below).
-RUN UV_PYTHON_DOWNLOADS=never /tmp/uv export --project /tmp/project --frozen --no-dev --no-hashes \
+# --frozen: take uv.lock as it is and fail rather than re-resolve; --no-default-groups: the runtime
+# dependencies only, none of the dependency groups (dev: tests and lint; tools: the sample-data generator
+# and the benchmark); --no-emit-project: the project is not an installable package (its code is copied below).
+RUN UV_PYTHON_DOWNLOADS=never /tmp/uv export --project /tmp/project --frozen --no-default-groups --no-hashes \
         --no-emit-project --output-file /tmp/requirements.txt
 
 FROM apache/airflow:${AIRFLOW_VERSION}-python${PYTHON_VERSION}
@@ -35,6 +36,7 @@ RUN pip freeze | grep -E '^apache-airflow-providers-(celery|fab)==' > /tmp/image
 
 # Same layout as the checkout (sql/ and expectations/ beside plugins/), so code that finds them
 # relative to the package works unchanged. Root-owned on purpose: tasks cannot rewrite the code they run.
+# The runtime only: not tools/ (the generator and the benchmark), tests/ or scripts/.
 COPY dags/ /opt/airflow/dags/
 COPY plugins/ /opt/airflow/plugins/
 COPY sql/ /opt/airflow/sql/

@@ -13,8 +13,8 @@ help:  ## list the targets
 $(UV):
 	python3.11 -m venv .venv-tools && .venv-tools/bin/pip install -q 'uv==0.13.9'
 
-venv: $(UV)  ## create .venv from uv.lock (exactly, no drift)
-	$(UV) sync --frozen --python python3.11
+venv: $(UV)  ## create .venv from uv.lock (exactly, no drift), with every dependency group
+	$(UV) sync --frozen --all-groups --python python3.11
 
 sample: venv  ## generate sample data, run the DAG for each date on embedded SQLite, print coverage
 	bash scripts/run-sample.sh

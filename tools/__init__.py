@@ -1,4 +1,5 @@
 """Developer tools, not part of the pipeline: the sample-data generator and the benchmark.
 
-They run with the checkout root and ``plugins/`` on PYTHONPATH. The image does not ship them (Dockerfile).
+They need the ``tools`` dependency group (``make venv`` installs it) and the checkout root and
+``plugins/`` on PYTHONPATH. The image ships neither them nor their dependencies (Dockerfile).
 """

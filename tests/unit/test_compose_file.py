@@ -252,7 +252,7 @@ def test_dockerfile_installs_exactly_the_lock() -> None:
     exported = None
     for cmd in commands:
         if len(cmd) > 1 and cmd[0].endswith("uv") and cmd[1] == "export":
-            assert {"--frozen", "--no-dev", "--no-hashes", "--no-emit-project"} <= set(cmd), cmd
+            assert {"--frozen", "--no-default-groups", "--no-hashes", "--no-emit-project"} <= set(cmd), cmd
             exported = cmd[cmd.index("--output-file") + 1]
     assert exported, "the Dockerfile does not export uv.lock"
 
