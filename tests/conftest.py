@@ -134,3 +134,13 @@ def fetch(url_or_engine, sql: str, **params) -> list[tuple]:
         if wh.is_sqlite(conn):
             sql = wh._SCHEMA_PREFIX.sub("", sql)
         return [tuple(r) for r in conn.execute(sa.text(sql), params)]
+
+
+@pytest.fixture
+def umask_0() -> Iterator[None]:
+    """The loosest umask there is: whatever holds NIKs must still be created for its owner only."""
+    before = os.umask(0)
+    try:
+        yield
+    finally:
+        os.umask(before)

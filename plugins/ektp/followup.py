@@ -29,6 +29,8 @@ This module is imported by ``ektp.publishing``: heavy libraries load inside the 
 from __future__ import annotations
 
 import csv
+import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -36,6 +38,7 @@ import re
 import shutil
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from itertools import groupby
@@ -44,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from ektp.config import WIB
+from ektp.file_modes import PRIVATE_DIR, PRIVATE_FILE, create_new, make_dirs
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +65,6 @@ CSV_ENCODING = "utf-8-sig"
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NIK_NOISE = re.compile(r"[\s.\-]")
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def student_age_bounds(report_date: date, youngest: int = 16, oldest: int = 18) -> dict[str, date]:
@@ -407,50 +410,91 @@ def _csv_rows(lists: dict[str, Any]) -> dict[str, list[dict]]:
     return by_site
 
 
+#: a site code used as its own file name: portable, not hidden, one case only (a folder copied to a case-blind
+#: disk or share must not merge two sites), at most 64 characters
+_PLAIN_CODE = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,63}")
+#: names Windows keeps for devices, with any extension (CON.csv cannot be opened there)
+_WINDOWS_DEVICE = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?")
+#: the readable part of a file name made from any other code: no dot, so no extension (NUL.txt is a device too)
+_READABLE_CHARS = 40
+_UNREADABLE = re.compile(r"[^A-Za-z0-9_-]+")
+#: hex digits of the code's SHA-256 in such a name: 128 bits, so no device can make two codes meet
+_HASH_CHARS = 32
+
+
 def site_file_name(site_code: str) -> str:
-    """A safe file name for a site code (codes are free text from the devices)."""
-    safe = _SAFE_NAME.sub("_", site_code).strip("._") or "_no_site"
-    return f"{safe}.csv"
+    """The follow-up file name of a site code (free text from the devices): at most 77 ASCII bytes, and never
+    the same for two codes, even on a case-insensitive disk.
+
+    A plain code is its own name (``SMA-LABSCHOOL-KEBAYORAN.csv``). Any other code gets a readable part, ``~``
+    (which no plain code holds) and a hash of the whole code: ``RW_01_02~<32 hex>.csv`` for ``RW 01/02``.
+    The empty code is ``_no_site.csv`` (no plain code starts with ``_``).
+    """
+    if not site_code:
+        return "_no_site.csv"
+    if _PLAIN_CODE.fullmatch(site_code) and not site_code.endswith(".") and not _WINDOWS_DEVICE.fullmatch(site_code):
+        return f"{site_code}.csv"
+    readable = _UNREADABLE.sub("_", site_code).lstrip("_-")[:_READABLE_CHARS] or "_"
+    digest = hashlib.sha256(site_code.encode("utf-8", "surrogatepass")).hexdigest()[:_HASH_CHARS]
+    return f"{readable}~{digest}.csv"
+
+
+#: a cell starting with one of these can be a formula to a spreadsheet: OWASP's list, LF and NUL, full-width forms
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def spreadsheet_text(value: Any) -> str:
+    """A cell as text a spreadsheet shows and never evaluates: a leading ``'`` marks text that would start a
+    formula (``=HYPERLINK(...)`` as a name, ``-1`` as a captured NIK). Every cell of the follow-up lists is text."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_TRIGGERS) else text
+
+
+@contextmanager
+def followup_lock(followup_dir: Path) -> Iterator[None]:
+    """One writer of the follow-up folders at a time: the tasks of overlapping runs, and the purge, which
+    can then take any ``.tmp``/``.old`` folder it finds for a killed writer's."""
+    make_dirs(followup_dir, PRIVATE_DIR)
+    fd = os.open(followup_dir / ".lock", os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, PRIVATE_FILE)
+    with os.fdopen(fd, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _write_csvs(folder: Path, lists: dict[str, Any]) -> list[Path]:
     """One CSV per site (every site with a loaded file that day, and any site with a follow-up).
 
     Written into a new folder that then replaces the old one, so a reader never sees half a day, and
-    a site without follow-ups on a republished date does not keep a stale file. NIKs inside: the
-    folder is not world-readable.
+    a site without follow-ups on a republished date does not keep a stale file. NIKs inside: folders
+    and files are for their owner only, and a failed write leaves no folder behind.
     """
     by_site = _csv_rows(lists)
     sites = sorted(set(lists["sites"]) | set(by_site))
-    names: dict[str, str] = {}
-    for code in sites:
-        name = site_file_name(code)
-        if name in names.values():  # two codes that differ only in unsafe characters
-            import hashlib
-
-            name = f"{name[:-4]}-{hashlib.sha1(code.encode()).hexdigest()[:8]}.csv"
-        names[code] = name
-    folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = folder.with_name(f".{folder.name}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(mode=0o750)
-    os.chmod(tmp, 0o750)
-    written = []
-    for code in sites:
-        path = tmp / names[code]
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
-        with os.fdopen(fd, "w", encoding=CSV_ENCODING, newline="") as fh:
-            w = csv.DictWriter(fh, CSV_COLUMNS, lineterminator="\r\n", extrasaction="raise")
-            w.writeheader()
-            for row in by_site.get(code, []):
-                w.writerow({k: "" if v is None else v for k, v in row.items()})
-        written.append(folder / names[code])
     old = folder.with_name(f".{folder.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if folder.exists():
-        folder.rename(old)
-    tmp.rename(folder)
-    shutil.rmtree(old, ignore_errors=True)
+    with followup_lock(folder.parent):
+        shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            tmp.mkdir(mode=PRIVATE_DIR)
+            written = []
+            for code in sites:
+                name = site_file_name(code)
+                with os.fdopen(create_new(tmp / name, PRIVATE_FILE), "w", encoding=CSV_ENCODING, newline="") as fh:
+                    w = csv.DictWriter(fh, CSV_COLUMNS, lineterminator="\r\n", extrasaction="raise")
+                    w.writeheader()
+                    for row in by_site.get(code, []):
+                        w.writerow({k: spreadsheet_text(v) for k, v in row.items()})
+                written.append(folder / name)
+            shutil.rmtree(old, ignore_errors=True)
+            if folder.exists():
+                folder.rename(old)
+            tmp.rename(folder)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.rmtree(old, ignore_errors=True)
     return written
 
 

@@ -15,7 +15,6 @@ import argparse
 import html
 import json
 import logging
-import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -165,6 +164,16 @@ def _fmt(n: Any) -> str:
     return "–" if n is None else f"{n:,}"
 
 
+def _label(text: str) -> str:
+    """Text for a chart label or legend: plotly.js reads tags and entities in them (``<b>``, ``<a href>``), so a
+    name shows as written only with ``<``, ``>`` and ``&`` as entities."""
+    return html.escape(str(text), quote=False)
+
+
+def _kelurahan_label(r: dict) -> str:
+    return _label(f"{r['kelurahan_name']} ({r['kelurahan_code'][-4:]})")
+
+
 def _charts(data: dict) -> dict[str, Any]:
     import plotly.graph_objects as go
 
@@ -174,10 +183,10 @@ def _charts(data: dict) -> dict[str, Any]:
     kec = sorted(data["kecamatan"], key=lambda r: (r["coverage_pct"], r["kecamatan_code"]))
     if kec:
         fig = go.Figure(go.Bar(
-            x=[r["coverage_pct"] for r in kec], y=[r["kecamatan_name"] for r in kec], orientation="h",
+            x=[r["coverage_pct"] for r in kec], y=[_label(r["kecamatan_name"]) for r in kec], orientation="h",
             marker_color=_BLUE, text=[f"{r['coverage_pct']:.2f}%" for r in kec], textposition="inside",
             insidetextanchor="end", textfont={"color": "#ffffff"},
-            customdata=[[r["kecamatan_code"], _fmt(r["recorded_to_date"]), _fmt(r["target_residents"]),
+            customdata=[[_label(r["kecamatan_code"]), _fmt(r["recorded_to_date"]), _fmt(r["target_residents"]),
                          _fmt(r["remaining"])] for r in kec],
             hovertemplate="<b>%{y}</b> (%{customdata[0]})<br>coverage %{x:.2f}%<br>recorded %{customdata[1]} "
                           "of %{customdata[2]}<br>remaining %{customdata[3]}<extra></extra>"))
@@ -191,20 +200,19 @@ def _charts(data: dict) -> dict[str, Any]:
 
     kel = data["kelurahan"][:MAX_KELURAHAN_BARS]
     if kel:
-        names = {r["kecamatan_code"]: r["kecamatan_name"] for r in data["kecamatan"]}
+        names = {r["kecamatan_code"]: _label(r["kecamatan_name"]) for r in data["kecamatan"]}
         order = sorted({r["kecamatan_code"] for r in kel})
         fig = go.Figure()
         for i, code in enumerate(order):
             rows = [r for r in kel if r["kecamatan_code"] == code]
             fig.add_trace(go.Bar(
-                x=[r["coverage_pct"] for r in rows], y=[f"{r['kelurahan_name']} ({r['kelurahan_code'][-4:]})"
-                                                        for r in rows],
-                orientation="h", name=names.get(code, code), marker_color=_PALETTE[i % len(_PALETTE)],
-                customdata=[[r["kelurahan_code"], _fmt(r["recorded_to_date"]), _fmt(r["target_residents"]),
+                x=[r["coverage_pct"] for r in rows], y=[_kelurahan_label(r) for r in rows],
+                orientation="h", name=names.get(code, _label(code)), marker_color=_PALETTE[i % len(_PALETTE)],
+                customdata=[[_label(r["kelurahan_code"]), _fmt(r["recorded_to_date"]), _fmt(r["target_residents"]),
                              _fmt(r["remaining"])] for r in rows],
                 hovertemplate="<b>%{y}</b><br>%{customdata[0]}<br>coverage %{x:.2f}%<br>recorded %{customdata[1]} "
                               "of %{customdata[2]}<br>remaining %{customdata[3]}<extra>%{fullData.name}</extra>"))
-        labels = [f"{r['kelurahan_name']} ({r['kelurahan_code'][-4:]})" for r in kel]
+        labels = [_kelurahan_label(r) for r in kel]
         _layout(fig, 120 + 19 * len(kel), margin={"l": 10, "r": 20, "t": 10, "b": 40}, bargap=0.25)
         fig.update_xaxes(title_text="coverage to date (%)", range=[0, 100], ticksuffix="%")
         fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed",
@@ -249,7 +257,7 @@ def _charts(data: dict) -> dict[str, Any]:
     rej = data["rejections"]
     if rej:
         fig = go.Figure(go.Bar(
-            x=[r["rows"] for r in rej], y=[r["reason"] for r in rej], orientation="h", marker_color=_RED,
+            x=[r["rows"] for r in rej], y=[_label(r["reason"]) for r in rej], orientation="h", marker_color=_RED,
             text=[f"{r['rows']:,}" for r in rej], textposition="outside", cliponaxis=False,
             customdata=[REASONS.get(r["reason"], "") for r in rej],
             hovertemplate="<b>%{y}</b>: %{x:,} rows<br>%{customdata}<extra></extra>"))
@@ -319,6 +327,18 @@ def _kpi(label: str, value: str, note: str = "", tone: str = "") -> str:
             f'<div class="kpi-value">{html.escape(value)}</div><div class="kpi-note">{html.escape(note)}</div></div>')
 
 
+#: characters that mean something to the HTML parser inside a <script> (``</script>``, ``<!--`` and
+#: ``<script`` change where the element ends), or to an old JavaScript parser (U+2028, U+2029). In JSON
+#: they can only be inside strings, where the escape means the same character.
+_SCRIPT_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
+                                 "\u2029": "\\u2029"})
+
+
+def script_json(data: Any) -> str:
+    """``data`` as JSON that can sit inside a ``<script>`` element whatever its text."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True).translate(_SCRIPT_ESCAPES)
+
+
 def render(data: dict) -> str:
     """The report as one HTML document (plotly.js inline, no external resources)."""
     from plotly.offline import get_plotlyjs
@@ -370,7 +390,7 @@ def render(data: dict) -> str:
     if data["kelurahan_count"] > MAX_KELURAHAN_BARS:
         kel_note = (f"The {MAX_KELURAHAN_BARS} kelurahan with the lowest coverage of {data['kelurahan_count']:,}; "
                     "every kelurahan is in ektp_coverage.kelurahan_daily.")
-    island = json.dumps(data, ensure_ascii=False, sort_keys=True).replace("</", "<\\/")
+    island = script_json(data)
     generated = _when(datetime.now(UTC).astimezone(WIB).isoformat(timespec="seconds"))
     extract = data["extract_date"] or "none in force"
     return f"""<!DOCTYPE html>
@@ -501,12 +521,12 @@ def report_path(report_dir: Path, report_date: date) -> Path:
 
 def write_report(engine, report_date: date, report_dir: Path) -> Path:
     """Write (or replace, atomically) the report of one published date."""
+    from ektp.file_modes import GROUP_DIR, GROUP_FILE, make_dirs, replace_text
+
     path = report_path(report_dir, report_date)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_dirs(path.parent, GROUP_DIR)
     text = render(load_report_data(engine, report_date))
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    replace_text(path, text, GROUP_FILE)  # counts only: the group may read it
     log.info("coverage report %s (%d bytes)", path, len(text))
     return path
 

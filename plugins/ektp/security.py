@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import shutil
 import sys
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ ANALYST_ROLE = "ektp_analyst"
 #: what a purged rejected row keeps of the record as received (raw_record stays a JSON object)
 REDACTED = json.dumps({"_redacted": "retention"})
 DEFAULT_RETENTION_DAYS = 90
+#: a follow-up folder being written, or being replaced (``ektp.followup._write_csvs``)
+_LEFTOVER = re.compile(r"\.(\d{4}-\d{2}-\d{2})\.(?:tmp|old)")
 
 
 def apply_roles(engine: Engine) -> None:
@@ -60,7 +63,7 @@ def purge_quarantine(engine: Engine, retention_days: int, now: datetime | None =
     """Redact rejected rows older than ``retention_days`` and delete older follow-up lists.
 
     ``report_dir``: also delete ``<report_dir>/followup/<date>/`` folders (CSV lists with NIKs) of
-    dates before the cutoff.
+    dates before the cutoff, and the half-written folders a killed writer left, of any date.
     """
     if retention_days < 1:
         raise ValueError("the retention period is at least one day")
@@ -81,17 +84,25 @@ def purge_quarantine(engine: Engine, retention_days: int, now: datetime | None =
 
 
 def _purge_followup_files(folder: Path, cutoff_date: date) -> int:
+    """Delete the date folders before the cutoff, and every ``.<date>.tmp``/``.<date>.old`` folder: a writer
+    killed mid-way leaves them, with NIKs, and no later write of another date would remove them."""
+    from ektp.followup import followup_lock
+
     if not folder.is_dir():
         return 0
     deleted = 0
-    for child in sorted(folder.iterdir()):
-        try:
-            day = date.fromisoformat(child.name)
-        except ValueError:
-            continue
-        if day < cutoff_date and child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child)
-            deleted += 1
+    with followup_lock(folder):  # no writer at work: any such folder is a leftover
+        for child in sorted(folder.iterdir()):
+            if not child.is_dir() or child.is_symlink():
+                continue
+            leftover = _LEFTOVER.fullmatch(child.name)
+            try:
+                day = date.fromisoformat(leftover.group(1) if leftover else child.name)
+            except ValueError:
+                continue
+            if leftover or day < cutoff_date:
+                shutil.rmtree(child)
+                deleted += 1
     return deleted
 
 

@@ -8,16 +8,19 @@ Values are always bound parameters; identifiers come only from code.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from ektp.config import SQL_DIR, warehouse_url
+from ektp.file_modes import PRIVATE_FILE, create_new
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,11 +40,24 @@ _WRITE_LOCK_KEY = 7_310_458_201
 def make_engine(url: str | None = None) -> Engine:
     url = url or warehouse_url()
     if url.startswith("sqlite"):
+        _create_sqlite_file(url)
         engine = sa.create_engine(url, connect_args={"timeout": 600}, hide_parameters=True)
         _use_real_sqlite_transactions(engine)
         return engine
     # hide_parameters: an error message must not carry the values of a statement (NIKs, names)
     return sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
+
+
+def _create_sqlite_file(url: str) -> None:
+    """Create a new SQLite warehouse file readable by its owner only (it holds NIKs and names) before SQLite
+    creates it readable by all (0644 less the umask). SQLite gives its -wal, -shm and -journal files the
+    database file's mode."""
+    parsed = sa.engine.make_url(url)
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:") or parsed.query.get("uri"):
+        return
+    with suppress(FileExistsError, FileNotFoundError):  # an existing warehouse keeps its mode; no folder: SQLite says
+        os.close(create_new(Path(database), PRIVATE_FILE))
 
 
 def _use_real_sqlite_transactions(engine: Engine) -> None:

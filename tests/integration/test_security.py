@@ -168,3 +168,25 @@ def test_purge_redacts_old_rejected_rows_and_keeps_the_counts(warehouse_url, run
     with pytest.raises(ValueError):
         purge_quarantine(engine, 0)
     engine.dispose()
+
+
+def test_purge_removes_what_a_killed_writer_left_of_any_date(sqlite_url, tmp_path):
+    """A follow-up writer killed between writing and swapping leaves ``.<date>.tmp``/``.<date>.old`` folders with
+    NIKs; no later write of another date removes them, so the purge does, whatever their date."""
+    from ektp.security import purge_quarantine
+    from ektp.warehouse import make_engine, migrate
+
+    engine = make_engine(sqlite_url)
+    migrate(engine)
+    followups = tmp_path / "reports" / "followup"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    for name in ("2026-01-02", ".2026-01-02.tmp", "2099-01-01", ".2099-01-01.tmp", ".2099-01-01.old", "notes"):
+        (followups / name).mkdir(parents=True)
+        (followups / name / "site.csv").write_text("nik\n3174022308900001\n")
+    (followups / ".2099-01-02.tmp").symlink_to(outside, target_is_directory=True)  # never followed
+    purged = purge_quarantine(engine, 90, report_dir=tmp_path / "reports")
+    assert purged.followup_folders_deleted == 4
+    assert sorted(p.name for p in followups.iterdir()) == [".2099-01-02.tmp", ".lock", "2099-01-01", "notes"]
+    assert outside.is_dir()
+    engine.dispose()
