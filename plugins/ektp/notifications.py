@@ -40,6 +40,8 @@ from urllib.parse import quote, urlsplit
 
 from airflow.sdk import BaseNotifier
 
+from ektp.safe_text import escaped
+
 log = logging.getLogger(__name__)
 
 RECOMMENDED_DEADLINE_MINUTES = 360  # 00:00 WIB queue + 6 h = 06:00 WIB, before the working day
@@ -115,7 +117,7 @@ def deadline_minutes() -> float:
     try:
         minutes = float(raw)
     except ValueError:
-        log.warning("EKTP_RUN_DEADLINE_MINUTES=%r is not a number: no deadline (%s is usual)", raw,
+        log.warning("EKTP_RUN_DEADLINE_MINUTES=%s is not a number: no deadline (%s is usual)", escaped(raw),
                     RECOMMENDED_DEADLINE_MINUTES)
         return 0.0
     return max(minutes, 0.0)
@@ -185,7 +187,7 @@ def _text(alert: Mapping[str, Any]) -> str:
 
 def _log_alert(alert: Mapping[str, Any]) -> None:
     level = logging.WARNING if alert["event"] == DEADLINE_MISSED else logging.ERROR
-    log.log(level, "ALERT %s", alert["text"])
+    log.log(level, "ALERT %s", escaped(alert["text"]))  # a run id or reason is free text
 
 
 # --- channels: each one's failure is logged and swallowed ----------------------------------------
@@ -230,7 +232,7 @@ def _call_configured_notifier(alert: Mapping[str, Any], context: Mapping[str, An
             context.pop("dag", None)  # a SerializedDAG (under `airflow dags test`) cannot render templates
         notifier(context)
     except Exception as exc:  # noqa: BLE001 - an alert channel must never fail the caller
-        log.error("alert notifier %s failed: %s", path, type(exc).__name__)
+        log.error("alert notifier %s failed: %s", escaped(path), type(exc).__name__)
         return False
     return True
 
