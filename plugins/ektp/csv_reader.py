@@ -19,9 +19,11 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator
-from dataclasses import dataclass
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -77,6 +79,10 @@ class Chunk:
         return len(self.row_numbers)
 
 
+def _open_path(path: Path) -> Callable[[], BinaryIO]:
+    return lambda: path.open("rb")
+
+
 @dataclass
 class CsvFile:
     path: Path
@@ -87,6 +93,11 @@ class CsvFile:
     lone_cr: bool = True
     #: known after the first read: whether Arrow's one-record-per-line reading was verified
     one_record_per_line: bool | None = None
+    #: opens the file for binary reading: every read goes through it (a landed file: ``landing.open_landed``)
+    opener: Callable[[], BinaryIO] | None = field(default=None, repr=False)
+
+    def open(self) -> BinaryIO:
+        return (self.opener or _open_path(self.path))()
 
     def chunks(self, chunk_rows: int) -> Iterator[Chunk]:
         """Data records in order. Row numbers count records from 1 (header and empty lines excluded)."""
@@ -103,7 +114,7 @@ class CsvFile:
 
     def _csv_module_chunks(self, chunk_rows: int) -> Iterator[Chunk]:
         width = len(self.header)
-        with self.path.open(encoding="utf-8-sig", newline="") as fh:
+        with io.TextIOWrapper(self.open(), encoding="utf-8-sig", newline="") as fh:
             reader = csv.reader(fh, strict=False)
             next(reader)
             chunk = _empty_chunk(self.header)
@@ -161,8 +172,8 @@ class CsvFile:
 
     def _last_record_spans_lines(self) -> bool:
         """An unclosed quote on the last line takes its line end into a field: the count cannot see that."""
-        size = self.path.stat().st_size
-        with self.path.open("rb") as fh:
+        with self.open() as fh:
+            size = os.fstat(fh.fileno()).st_size
             fh.seek(max(0, size - _BLOCK))
             tail = fh.read()
         start = tail.rfind(b"\n", 0, len(tail) - 1) + 1
@@ -181,18 +192,19 @@ class CsvFile:
 
         malformed: list[tuple[int | None, str]] = []
         try:
-            if self.path.stat().st_size <= _WHOLE_FILE:
-                table = pacsv.read_csv(self.path, **self._arrow_options(malformed, threads=False))
-                self._check_records(table.num_rows, malformed)
-                return self._numbered(iter(table.to_batches()), malformed, chunk_rows)
+            with self.open() as fh:
+                if os.fstat(fh.fileno()).st_size <= _WHOLE_FILE:
+                    table = pacsv.read_csv(fh, **self._arrow_options(malformed, threads=False))
+                    self._check_records(table.num_rows, malformed)
+                    return self._numbered(iter(table.to_batches()), malformed, chunk_rows)
             # large: count first (all cores, nothing kept), then stream one block at a time
             counted: list[tuple[int | None, str]] = []
-            with pacsv.open_csv(self.path, **self._arrow_options(counted, threads=True)) as reader:
+            with self.open() as fh, pacsv.open_csv(fh, **self._arrow_options(counted, threads=True)) as reader:
                 valid = sum(batch.num_rows for batch in reader)
             self._check_records(valid, counted)
         except pa.ArrowException:
             raise _NotOneRecordPerLine from None
-        reader = pacsv.open_csv(self.path, **self._arrow_options(malformed, threads=False))
+        reader = pacsv.open_csv(self.open(), **self._arrow_options(malformed, threads=False))
         return self._numbered(reader, malformed, chunk_rows)
 
     def _numbered(self, batches: Iterator, malformed: list[tuple[int | None, str]], chunk_rows: int) -> Iterator[Chunk]:
@@ -260,14 +272,15 @@ def _empty_chunk(header: list[str]) -> Chunk:
     return Chunk({name: [] for name in header}, [], [])
 
 
-def open_csv(path: Path, required: tuple[str, ...]) -> CsvFile:
-    """Check the whole file's bytes and header; raise :class:`RejectedFile` with the reason."""
+def open_csv(path: Path, required: tuple[str, ...], opener: Callable[[], BinaryIO] | None = None) -> CsvFile:
+    """Check the whole file's bytes and header; raise :class:`RejectedFile` with the reason. ``opener``
+    opens the file (default: ``path.open("rb")``)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     offset = 0
     first = ""
     newlines = crs = crlfs = 0
     last = b""
-    with path.open("rb") as fh:
+    with (opener or _open_path(path))() as fh:
         while block := fh.read(_BLOCK):
             newlines += block.count(b"\n")
             if b"\r" in block or last == b"\r":
@@ -292,7 +305,7 @@ def open_csv(path: Path, required: tuple[str, ...]) -> CsvFile:
     if missing:
         raise RejectedFile(f"missing required column(s): {', '.join(missing)}")
     lines = newlines + (last not in (b"", b"\n"))
-    return CsvFile(path, header, lines=lines, lone_cr=crs != crlfs)
+    return CsvFile(path, header, lines=lines, lone_cr=crs != crlfs, opener=opener)
 
 
 def _header(text: str) -> list[str]:

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -24,8 +25,9 @@ from ektp import nik
 from ektp import warehouse as wh
 from ektp.config import settings
 from ektp.csv_reader import Chunk, CsvFile, RejectedFile, open_csv
-from ektp.landing import BATCH, LandedFile, fingerprint_unless_unchanged
+from ektp.landing import BATCH, LandedFile, RefusedFile, VanishedFile, fingerprint_unless_unchanged, open_landed
 from ektp.planning import slice_files
+from ektp.safe_text import escaped
 from ektp.validation import (
     BATCH_REQUIRED,
     MALFORMED,
@@ -74,9 +76,14 @@ class FileOutcome:
 
 
 def _as_read(root: Path, landed: LandedFile) -> LandedFile:
-    """The fingerprint the manifest records is that of the bytes loaded: the planner's, unless the file's size
-    or mtime changed since it was taken (then it is read again; an extract is 330 MB)."""
-    return fingerprint_unless_unchanged(root, landed, landed.size, landed.modified_ns, landed.sha256)
+    """The fingerprint the manifest records is that of the bytes loaded: the planner's, unless the file's size,
+    mtime or ctime changed since it was taken (then it is read again; an extract is 330 MB)."""
+    return fingerprint_unless_unchanged(root, landed, landed)
+
+
+def _open(root: Path, landed: LandedFile, required: tuple[str, ...]) -> CsvFile:
+    """The landed file's header checked; its every read opened by ``landing.open_landed``."""
+    return open_csv(landed.absolute(root), required, opener=partial(open_landed, root, landed))
 
 
 def _now() -> datetime:
@@ -129,6 +136,7 @@ def _manifest_entry(landed: LandedFile, run_id: str, *, status: str, rows: int |
     return {
         "file_path": landed.path, "file_kind": landed.kind, "file_date": landed.file_date,
         "sha256": landed.sha256, "size_bytes": landed.size, "modified_ns": landed.modified_ns,
+        "changed_ns": landed.changed_ns,
         "row_count": rows, "rows_rejected": rejected, "status": status, "reason": reason,
         "duplicate_of": duplicate_of, "site_code": site[0], "site_name": site[1], "validated_at": _now(),
         "run_id": run_id,
@@ -157,18 +165,56 @@ def load_batch_files(engine: Engine, root: Path, files: list[LandedFile], run_id
     run per slice, and slice k is written (the COPY into ``recording`` and its three indexes, a third of a
     night's loading time) in the background while slice k+1 is read and validated (``wh.WriteBehind``):
     the server's work overlaps the Python work, and memory holds two slices at most, however large the group.
+
+    A file that cannot be read safely (``landing.RefusedFile``) is rejected with the reason, and one gone
+    since the plan is forgotten, whenever that shows: when it is opened, or while its rows are read (then
+    the transaction is rolled back and the group loaded again with that file set aside).
     """
     slice_bytes = slice_bytes or settings().slice_bytes
-    files = [_as_read(root, f) for f in files]
+    set_aside: dict[str, str | None] = {}  # path: why it is not read (None: it vanished)
+    while True:
+        try:
+            return _load_batch_files(engine, root, files, run_id, chunk_rows, slice_bytes, set_aside)
+        except (RefusedFile, VanishedFile) as exc:
+            if exc.path in set_aside or exc.path not in {f.path for f in files}:
+                raise
+            set_aside[exc.path] = exc.reason if isinstance(exc, RefusedFile) else None
+
+
+def _open_for_load(root: Path, landed: LandedFile, required: tuple[str, ...],
+                   set_aside: dict[str, str | None]) -> tuple[LandedFile, CsvFile | None, str | None]:
+    """(the file as read, its reader, None), or (the file, None, why it is rejected); raises VanishedFile."""
+    try:
+        if landed.path in set_aside:
+            if set_aside[landed.path] is None:
+                raise VanishedFile(landed.path)
+            raise RefusedFile(landed.path, set_aside[landed.path])
+        landed = _as_read(root, landed)
+        return landed, _open(root, landed, required), None
+    except RefusedFile as exc:
+        log.warning("rejected file %s: %s", escaped(landed.path), exc.reason)
+        return _unread(landed), None, exc.reason  # not read: the next run reads it again
+    except RejectedFile as exc:
+        log.warning("rejected file %s: %s", escaped(landed.path), exc.reason)
+        return landed, None, exc.reason
+
+
+def _unread(landed: LandedFile) -> LandedFile:
+    return LandedFile(landed.path, landed.kind, landed.file_date, name_escaped=landed.name_escaped)
+
+
+def _load_batch_files(engine: Engine, root: Path, files: list[LandedFile], run_id: str, chunk_rows: int,
+                      slice_bytes: int, set_aside: dict[str, str | None]) -> list[FileOutcome]:
     opened: list[tuple[LandedFile, CsvFile | None, str | None]] = []
+    gone: list[LandedFile] = []
     for landed in files:
         try:
-            opened.append((landed, open_csv(landed.absolute(root), BATCH_REQUIRED), None))
-        except RejectedFile as exc:
-            log.warning("rejected file %s: %s", landed.path, exc.reason)
-            opened.append((landed, None, exc.reason))
+            opened.append(_open_for_load(root, landed, BATCH_REQUIRED, set_aside))
+        except VanishedFile:
+            log.warning("%s is no longer in the landing area: its rows are withdrawn", escaped(landed.path))
+            gone.append(landed)
     readable = {f.path: c for f, c, _ in opened if c is not None}
-    read = [f for f in files if f.path in readable]
+    read = [f for f, c, _ in opened if c is not None]
     outcomes = {f.path: FileOutcome(f.path, "loaded") for f in read}
     docs = _pending_docs(run_id)
     label = _docs_label("batches", read) if read else ""
@@ -190,8 +236,10 @@ def load_batch_files(engine: Engine, root: Path, files: list[LandedFile], run_id
     docs.build()
     report = list(outcomes.values())
     report += [FileOutcome(f.path, "rejected_file", reason=r) for f, c, r in opened if c is None]
+    report += [FileOutcome(f.path, "vanished") for f in gone]
     for out in report:
-        log.info("%s: %s, %d rows, %d rejected %s", out.path, out.status, out.rows, out.rejected, out.reasons or "")
+        log.info("%s: %s, %d rows, %d rejected %s", escaped(out.path), out.status, out.rows, out.rejected,
+                 out.reasons or "")
     return report
 
 
@@ -348,17 +396,36 @@ def _result_rows(paths: pd.Series, result: SuiteResult, at: datetime, run_id: st
 
 def load_registry_file(engine: Engine, root: Path, landed: LandedFile, run_id: str,
                        chunk_rows: int) -> FileOutcome:
-    """Validate an extract in chunks and replace it; duplicate NIKs are found over the whole file in SQL."""
-    landed = _as_read(root, landed)
+    """Validate an extract in chunks and replace it; duplicate NIKs are found over the whole file in SQL.
+
+    An extract that cannot be read safely is rejected, and one that is gone is forgotten, as in
+    :func:`load_batch_files`, also when that shows while its rows are read."""
+    set_aside: dict[str, str | None] = {}
+    while True:
+        try:
+            return _load_registry_file(engine, root, landed, run_id, chunk_rows, set_aside)
+        except (RefusedFile, VanishedFile) as exc:
+            if exc.path != landed.path or exc.path in set_aside:
+                raise
+            set_aside[exc.path] = exc.reason if isinstance(exc, RefusedFile) else None
+
+
+def _load_registry_file(engine: Engine, root: Path, landed: LandedFile, run_id: str, chunk_rows: int,
+                        set_aside: dict[str, str | None]) -> FileOutcome:
     try:
-        csv_file = open_csv(landed.absolute(root), REGISTRY_REQUIRED)
-    except RejectedFile as exc:
-        log.warning("rejected file %s: %s", landed.path, exc.reason)
+        landed, csv_file, reason = _open_for_load(root, landed, REGISTRY_REQUIRED, set_aside)
+    except VanishedFile:
+        log.warning("%s is no longer in the landing area: its rows are withdrawn", escaped(landed.path))
         with wh.transaction(engine) as conn:
             forget_files(conn, [landed.path])
             note_change(conn, landed.file_date, run_id)
-            reject_file(conn, landed, exc.reason, run_id)
-        return FileOutcome(landed.path, "rejected_file", reason=exc.reason)
+        return FileOutcome(landed.path, "vanished")
+    if csv_file is None:
+        with wh.transaction(engine) as conn:
+            forget_files(conn, [landed.path])
+            note_change(conn, landed.file_date, run_id)
+            reject_file(conn, landed, reason, run_id)
+        return FileOutcome(landed.path, "rejected_file", reason=reason)
 
     suite = load_suite("registry_extract")
     tally = _ExtractTally(FileOutcome(landed.path, "loaded"))
@@ -396,7 +463,7 @@ def load_registry_file(engine: Engine, root: Path, landed: LandedFile, run_id: s
             "extract_date": landed.file_date, "file_path": landed.path, "rows_received": outcome.rows,
             "rows_rejected": outcome.rejected,
         })
-    log.info("%s: %s, %d rows, %d rejected %s", landed.path, outcome.status, outcome.rows, outcome.rejected,
+    log.info("%s: %s, %d rows, %d rejected %s", escaped(landed.path), outcome.status, outcome.rows, outcome.rejected,
              outcome.reasons)
     docs.build()
     return outcome

@@ -17,7 +17,8 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from ektp import warehouse as wh
-from ektp.landing import REGISTRY, LandedFile, fingerprint_unless_unchanged, scan
+from ektp.landing import REGISTRY, LandedFile, RefusedFile, VanishedFile, fingerprint_unless_unchanged, scan_landing
+from ektp.safe_text import escaped
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,11 @@ class LoadPlan:
     batch_groups: list[list[LandedFile]] = field(default_factory=list)
     registry_files: list[LandedFile] = field(default_factory=list)
     duplicates: list[tuple[LandedFile, str]] = field(default_factory=list)  # (copy, the delivery it repeats)
+    refused: list[tuple[LandedFile, str]] = field(default_factory=list)  # (file, why it cannot be read safely)
     removed: list[tuple[str, date]] = field(default_factory=list)
+    #: unchanged bytes whose times the manifest has otherwise (touched, chmod-ed, or recorded before ctimes
+    #: were): their times are recorded, or every later run would read them again
+    retimed: list[LandedFile] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     unchanged: int = 0
 
@@ -39,10 +44,12 @@ class LoadPlan:
         Extracts come first: each is large and is its own item; batch files come in bounded groups.
         """
         items: list[dict] = []
-        if self.duplicates or self.removed:
+        if self.duplicates or self.removed or self.refused or self.retimed:
             items.append({"action": "record_skipped",
                           "duplicates": [[f.to_xcom(), of] for f, of in self.duplicates],
-                          "removed": [[p, d.isoformat()] for p, d in self.removed]})
+                          "removed": [[p, d.isoformat()] for p, d in self.removed],
+                          "refused": [[f.to_xcom(), why] for f, why in self.refused],
+                          "retimed": [[f.path, f.sha256, f.modified_ns, f.changed_ns] for f in self.retimed]})
         items += [{"action": "load_registry", "file": f.to_xcom()} for f in self.registry_files]
         items += [{"action": "load_batches", "files": [f.to_xcom() for f in g]} for g in self.batch_groups]
         return items
@@ -93,8 +100,10 @@ def slice_files(files: list[LandedFile], slice_bytes: int) -> list[list[LandedFi
 def _fingerprint(root: Path, landed: LandedFile, seen) -> LandedFile:
     """Read the file only if it changed since the manifest recorded it (``fingerprint_unless_unchanged``)."""
     if seen is None:
-        return fingerprint_unless_unchanged(root, landed, None, None, None)
-    return fingerprint_unless_unchanged(root, landed, seen.size_bytes, seen.modified_ns, seen.sha256)
+        return fingerprint_unless_unchanged(root, landed, None)
+    recorded = LandedFile(landed.path, landed.kind, landed.file_date, seen.size_bytes, seen.sha256, seen.modified_ns,
+                          seen.changed_ns)
+    return fingerprint_unless_unchanged(root, landed, recorded)
 
 
 def plan_loads(engine: Engine, root: Path, report_date: date, files_per_group: int, group_bytes: int) -> LoadPlan:
@@ -104,11 +113,22 @@ def plan_loads(engine: Engine, root: Path, report_date: date, files_per_group: i
     latest = date.fromisoformat(latest) if isinstance(latest, str) else latest
     horizon = max(report_date, latest) if latest else report_date
 
-    landed, ignored = scan(root)
-    for path in ignored:
+    scanned = scan_landing(root)
+    for path in scanned.ignored:
         log.info("ignored (not a batch or registry file of the landing layout): %s", path)
-    landed = [_fingerprint(root, f, manifest.get(f.path)) for f in landed if f.file_date <= horizon]
-    plan = LoadPlan(report_date, horizon, ignored=ignored)
+    plan = LoadPlan(report_date, horizon, ignored=scanned.ignored)
+    landed: list[LandedFile] = []
+    present: set[str] = set()
+    for f in scanned.files:
+        if f.file_date > horizon:
+            continue
+        try:
+            landed.append(_fingerprint(root, f, manifest.get(f.path)))
+        except VanishedFile:
+            continue  # gone since the scan: as if it had never landed
+        except RefusedFile as exc:
+            _plan_refused(plan, f, exc.reason, manifest.get(f.path))
+        present.add(f.path)
 
     # Identical bytes are one delivery: the smallest relative path is it (contract §2.1).
     first_by_hash: dict[str, str] = {}
@@ -124,24 +144,40 @@ def plan_loads(engine: Engine, root: Path, report_date: date, files_per_group: i
                     or seen.duplicate_of != original:
                 plan.duplicates.append((f, original))
             else:
-                plan.unchanged += 1
+                _plan_unchanged(plan, f, seen)
             continue
         unchanged = seen is not None and seen.sha256 == f.sha256 and seen.status != "duplicate_delivery"
         if unchanged and f.file_date != report_date:
-            plan.unchanged += 1
+            _plan_unchanged(plan, f, seen)
         else:
             to_load.append(f)
 
-    present = {f.path for f in landed}
+    unlisted = tuple(f"{folder}/" for folder in scanned.unlisted)
     for path, seen in manifest.items():
         seen_date = date.fromisoformat(seen.file_date) if isinstance(seen.file_date, str) else seen.file_date
-        if seen_date <= horizon and path not in present:
+        if seen_date <= horizon and path not in present and not path.startswith(unlisted):
             plan.removed.append((path, seen_date))
 
     batches = [f for f in to_load if f.kind != REGISTRY]
     plan.registry_files = [f for f in to_load if f.kind == REGISTRY]
     plan.batch_groups = group_files(batches, files_per_group, group_bytes)
     log.info("plan for %s (horizon %s): %d batch files in %d groups, %d extracts, %d duplicate deliveries, "
-             "%d removed, %d unchanged, %d ignored", report_date, horizon, len(batches), len(plan.batch_groups),
-             len(plan.registry_files), len(plan.duplicates), len(plan.removed), plan.unchanged, len(ignored))
+             "%d refused, %d removed, %d unchanged, %d ignored", report_date, horizon, len(batches),
+             len(plan.batch_groups), len(plan.registry_files), len(plan.duplicates), len(plan.refused),
+             len(plan.removed), plan.unchanged, len(plan.ignored))
     return plan
+
+
+def _plan_unchanged(plan: LoadPlan, landed: LandedFile, seen) -> None:
+    plan.unchanged += 1
+    if (seen.modified_ns, seen.changed_ns) != (landed.modified_ns, landed.changed_ns):
+        plan.retimed.append(landed)
+
+
+def _plan_refused(plan: LoadPlan, landed: LandedFile, reason: str, seen) -> None:
+    """A file that cannot be read safely is a rejected file; recorded again only when that is news."""
+    log.warning("rejected file %s: %s", escaped(landed.path), reason)
+    if seen is not None and seen.status == "rejected_file" and seen.reason == reason and not seen.sha256:
+        plan.unchanged += 1
+    else:
+        plan.refused.append((landed, reason))

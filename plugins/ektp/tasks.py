@@ -71,12 +71,16 @@ def load_file_group(item: dict, run_id: str) -> dict:
 
 
 def record_skipped_files(plan: dict, run_id: str) -> dict:
-    """Duplicate deliveries are recorded (rows not loaded); files gone from the landing area are forgotten."""
+    """Duplicate deliveries are recorded (rows not loaded); files that cannot be read safely are rejected;
+    files gone from the landing area are forgotten; unchanged files get their new times."""
     from ektp import loading
     from ektp import warehouse as wh
     from ektp.landing import LandedFile
+    from ektp.safe_text import escaped
 
     engine = _engine()
+    refused = plan.get("refused", [])
+    retimed = plan.get("retimed", [])
     with wh.transaction(engine) as conn:
         for data, original in plan["duplicates"]:
             landed = LandedFile.from_xcom(data)
@@ -84,12 +88,20 @@ def record_skipped_files(plan: dict, run_id: str) -> dict:
             loading.record_manifest(conn, landed, run_id, status="duplicate_delivery", duplicate_of=original,
                                     reason=f"identical bytes to {original}")
             loading.note_change(conn, landed.file_date, run_id)
-            log.info("duplicate delivery %s (identical to %s): skipped", landed.path, original)
+            log.info("duplicate delivery %s (identical to %s): skipped", escaped(landed.path), escaped(original))
+        for data, reason in refused:
+            landed = LandedFile.from_xcom(data)
+            loading.forget_files(conn, [landed.path])
+            loading.reject_file(conn, landed, reason, run_id)
+            loading.note_change(conn, landed.file_date, run_id)
         for path, day in plan["removed"]:
             loading.forget_files(conn, [path])
             loading.note_change(conn, date.fromisoformat(day), run_id)
-            log.warning("%s is no longer in the landing area: its rows are withdrawn", path)
-    return {"duplicates": len(plan["duplicates"]), "removed": len(plan["removed"])}
+            log.warning("%s is no longer in the landing area: its rows are withdrawn", escaped(path))
+        wh.run_sql_many(conn, "load/update_file_times", [
+            {"file_path": p, "sha256": sha, "modified_ns": m, "changed_ns": c} for p, sha, m, c in retimed])
+    return {"duplicates": len(plan["duplicates"]), "refused": len(refused), "removed": len(plan["removed"]),
+            "retimed": len(retimed)}
 
 
 def load_batch_group(group: list[dict], run_id: str) -> list[dict]:

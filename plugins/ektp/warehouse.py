@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ektp.config import SQL_DIR, warehouse_url
 from ektp.file_modes import PRIVATE_FILE, create_new
+from ektp.safe_text import escaped
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -204,7 +205,7 @@ def describe_db_error(exc: BaseException, row_at: Any = None) -> str:
             names.append(f"row {line.group(1)} of the COPY" + (f", column {line.group(2)}" if line.group(2) else ""))
             if row_at is not None:
                 with suppress(IndexError, KeyError, ValueError):
-                    names.append(str(row_at(int(line.group(1)))))
+                    names.append(escaped(row_at(int(line.group(1)))))  # names a landed file
         text += f" ({', '.join(names)})" if names else ""
     return text
 
@@ -242,7 +243,8 @@ def migrate(engine: Engine) -> None:
 #: CREATE TABLE IF NOT EXISTS leaves an existing table as it was, so an older warehouse gets them here
 _ADDED_COLUMNS = [("ektp_ingest.recording", "resident_kelurahan_code", "TEXT", "schema/backfill_resident_kelurahan"),
                   # empty for files loaded before: they are read once more by the next run, then recorded
-                  ("ektp_ingest.file_manifest", "modified_ns", "BIGINT", None)]
+                  ("ektp_ingest.file_manifest", "modified_ns", "BIGINT", None),
+                  ("ektp_ingest.file_manifest", "changed_ns", "BIGINT", None)]
 
 
 def _add_missing_columns(conn: Connection) -> None:

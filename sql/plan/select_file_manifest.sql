@@ -1,2 +1,2 @@
-SELECT file_path, file_kind, file_date, sha256, size_bytes, modified_ns, status, duplicate_of
+SELECT file_path, file_kind, file_date, sha256, size_bytes, modified_ns, changed_ns, status, reason, duplicate_of
   FROM ektp_ingest.file_manifest;

@@ -105,8 +105,13 @@ COMMENT ON SCHEMA ektp_ingest IS
     'Loaded files and rows: the file manifest, every valid batch row with its statuses, the registry extracts.';
 COMMENT ON TABLE ektp_ingest.file_manifest IS
     'Every landed file the pipeline has seen (path relative to the landing root), with what became of it.';
+COMMENT ON COLUMN ektp_ingest.file_manifest.file_path IS
+    'Path relative to the landing root. A file name that is not UTF-8 is written escaped: \xNN for each byte '
+    'that is not, \\ for a backslash.';
 COMMENT ON COLUMN ektp_ingest.file_manifest.status IS
     'loaded | rejected_file (reason says why) | duplicate_delivery (identical bytes to duplicate_of).';
+COMMENT ON COLUMN ektp_ingest.file_manifest.sha256 IS
+    'Of the bytes read; empty for a file that could not be read safely (a link out of the landing root, a FIFO).';
 COMMENT ON COLUMN ektp_ingest.file_manifest.row_count IS
     'Data rows received (NULL for a rejected file).';
 COMMENT ON COLUMN ektp_ingest.file_manifest.site_code IS

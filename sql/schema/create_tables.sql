@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS ektp_ingest.file_manifest (
     sha256        TEXT NOT NULL,
     size_bytes    BIGINT NOT NULL,
     modified_ns   BIGINT,                 -- the file's mtime when it was read: unchanged files are not read again
+    changed_ns    BIGINT,                 -- its ctime then: a copy that keeps the old mtime still changes it
     row_count     BIGINT,                 -- data rows (not the header, not empty lines); NULL if rejected
     rows_rejected BIGINT,
     status        TEXT NOT NULL,          -- loaded | rejected_file | duplicate_delivery

@@ -8,7 +8,10 @@ the outcome the pipeline must produce. A file specification (all keys but ``path
   false) or ``text``; ``@NAME@`` macros from the manifest's ``macros`` are expanded first;
 * ``encoding`` (default ``utf-8``); ``tail_hex``: raw bytes appended after encoding;
 * ``repeat``: ``{"marker": "@BIG@", "unit": "A", "times": 1048576}`` replaces the marker;
-* ``symlink_to``: make ``path`` a symbolic link to that path (relative to the landing root).
+* ``symlink_to``: make ``path`` a symbolic link to that path (relative to the landing root);
+* ``fifo``: true makes ``path`` a named pipe;
+* ``raw_path_hex``: the path's bytes (for names that are not UTF-8); ``path`` is then the text the
+  manifest is expected to hold for it.
 
 Run ``python -m tests.corpus.build OUT_DIR`` to write every case under ``OUT_DIR/<case id>/``.
 """
@@ -64,8 +67,12 @@ def materialise(case: dict, root: Path, macros: dict[str, str] | None = None) ->
         if not target.resolve().is_relative_to(root.resolve()):
             raise ValueError(f"case {case['id']}: {spec['path']} leaves the case folder")
         target.parent.mkdir(parents=True, exist_ok=True)
+        if "raw_path_hex" in spec:
+            target = Path(os.fsdecode(os.fsencode(landing) + b"/" + bytes.fromhex(spec["raw_path_hex"])))
         if "symlink_to" in spec:
             os.symlink((landing / spec["symlink_to"]).resolve(), target)
+        elif spec.get("fifo"):
+            os.mkfifo(target)
         else:
             target.write_bytes(file_bytes(spec, macros))
     return landing

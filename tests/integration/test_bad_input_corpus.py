@@ -52,7 +52,8 @@ def _needs_own_warehouse(case: dict) -> bool:
     ``alone`` in the manifest (big files)."""
     paths = [f["path"] for f in case["files"]]
     expect = case["runs"][-1]["expect"]
-    return (bool(case.get("alone")) or len(case["runs"]) > 1 or any("symlink_to" in f for f in case["files"])
+    return (bool(case.get("alone")) or len(case["runs"]) > 1
+            or any({"symlink_to", "fifo", "raw_path_hex"} & set(f) for f in case["files"])
             or any(p.startswith(("registry/", "../")) for p in paths)
             or bool(set(expect) & {"matched", "targets", "extract_in_force", "site_daily", "duplicates"}))
 
