@@ -156,3 +156,67 @@ COMMENT ON COLUMN ektp_quarantine.rejected_row.reasons IS
     'Every failing reason, comma-separated, in contract order.';
 COMMENT ON COLUMN ektp_quarantine.rejected_row.raw_record IS
     'The fields as received: a JSON object by column name (a malformed row: a JSON array under "_fields").';
+
+-- Card lifecycle (contract §6): published tables and the card events they come from -------------------------
+COMMENT ON TABLE ektp_coverage.site_funnel_daily IS
+    'The card funnel per report_date and outreach site with at least one accepted recording recorded on or '
+    'before report_date: how far the cards of its recordings (every reconciliation status) have come. A stage '
+    'implies every earlier one: recorded >= prr >= printed >= delivered >= activated; biometric_duplicate '
+    'recordings get no card and are counted only in recorded and biometric_duplicate.';
+COMMENT ON COLUMN ektp_coverage.site_funnel_daily.report_date IS
+    'The date reported on (WIB): recordings recorded and card events dated on or before it.';
+COMMENT ON COLUMN ektp_coverage.site_funnel_daily.site_code IS
+    'The site of the recording''s batch file, as in site_daily (empty string when the file has none).';
+COMMENT ON COLUMN ektp_coverage.site_funnel_daily.site_name IS
+    'The smallest non-empty site_name in the well-formed rows of the site''s loaded batch files dated on or '
+    'before report_date.';
+COMMENT ON COLUMN ektp_coverage.site_funnel_daily.recorded IS
+    'Accepted recordings of the site recorded on or before report_date (matched, identity_mismatch, '
+    'not_in_extract and no_extract alike).';
+COMMENT ON COLUMN ektp_coverage.site_funnel_daily.biometric_duplicate IS
+    'Of recorded: the latest deduplication decision (prr or biometric_duplicate event, a tie going to '
+    'biometric_duplicate) is biometric_duplicate: the biometrics belong to another NIK, no card.';
+COMMENT ON COLUMN ektp_coverage.site_funnel_daily.prr IS
+    'Of recorded: print-ready (deduplication passed) or further (printed, delivered, activated).';
+COMMENT ON COLUMN ektp_coverage.site_funnel_daily.printed IS
+    'Of recorded: card printed, or further (delivered, activated); a printed card counts even without a prr event.';
+COMMENT ON COLUMN ektp_coverage.site_funnel_daily.delivered IS
+    'Of recorded: card handed to the resident, or further (activated).';
+COMMENT ON COLUMN ektp_coverage.site_funnel_daily.activated IS
+    'Of recorded: digital ID (IKD) activated.';
+COMMENT ON COLUMN ektp_coverage.site_funnel_daily.awaiting_print_14d IS
+    'Of recorded: recorded on or before report_date minus 14 days and still not printed (stage recorded or prr).';
+COMMENT ON COLUMN ektp_coverage.site_funnel_daily.published_at IS
+    'When this row was published.';
+
+COMMENT ON TABLE ektp_coverage.card_events_daily IS
+    'Card-event rows of loaded card-event files per report_date (the files'' folder date) and outcome.';
+COMMENT ON COLUMN ektp_coverage.card_events_daily.report_date IS
+    'The event date (the card-event folder''s date, WIB).';
+COMMENT ON COLUMN ektp_coverage.card_events_daily.outcome IS
+    'linked (the NIK has an accepted recording recorded on or before the event date), unlinked (none yet: it '
+    'links when such a recording is loaded), or the first rejection reason: malformed_row, missing_value, '
+    'nik_format, nik_region, nik_birthdate, nik_serial, bad_event or bad_event_at.';
+COMMENT ON COLUMN ektp_coverage.card_events_daily.rows IS
+    'Card-event rows with this outcome.';
+COMMENT ON COLUMN ektp_coverage.card_events_daily.published_at IS
+    'When this row was published.';
+
+COMMENT ON TABLE ektp_ingest.card_event IS
+    'Every valid row of a loaded card-event file (restricted: holds NIKs), linked or not: linking is decided '
+    'when publishing, from everything loaded. Rejected rows are in ektp_quarantine.rejected_row (file_kind card_events).';
+COMMENT ON COLUMN ektp_ingest.card_event.file_path IS
+    'The card-event file, relative to the landing root.';
+COMMENT ON COLUMN ektp_ingest.card_event.row_number IS
+    'Data row in the file, from 1 (the header and empty lines are not rows).';
+COMMENT ON COLUMN ektp_ingest.card_event.event_date IS
+    'The folder''s date, which is event_at''s WIB date.';
+COMMENT ON COLUMN ektp_ingest.card_event.nik IS
+    'Normalised NIK (whitespace, dots and dashes removed).';
+COMMENT ON COLUMN ektp_ingest.card_event.event IS
+    'prr | biometric_duplicate | printed | delivered | activated (lower-cased and trimmed as received).';
+COMMENT ON COLUMN ektp_ingest.card_event.event_at IS
+    'When the event happened; the latest prr or biometric_duplicate decides deduplication.';
+COMMENT ON COLUMN ektp_ingest.card_event.site_code IS
+    'Where a card was delivered or activated, as received (informational only: cards count under the site of '
+    'their recording).';

@@ -15,8 +15,8 @@ CREATE TABLE IF NOT EXISTS ektp_ingest.region (
 -- Every landed file the pipeline has seen, with what became of it.
 CREATE TABLE IF NOT EXISTS ektp_ingest.file_manifest (
     file_path     TEXT PRIMARY KEY,
-    file_kind     TEXT NOT NULL,          -- batch | registry
-    file_date     DATE NOT NULL,          -- recording date (batch) or extract date (registry)
+    file_kind     TEXT NOT NULL,          -- batch | registry | card_events
+    file_date     DATE NOT NULL,          -- recording date (batch), extract date (registry) or event date (card_events)
     sha256        TEXT NOT NULL,
     size_bytes    BIGINT NOT NULL,
     modified_ns   BIGINT,                 -- the file's mtime when it was read: unchanged files are not read again
@@ -344,4 +344,48 @@ CREATE TABLE IF NOT EXISTS ektp_quarantine.outreach_residents (
     aged_16_18     BOOLEAN NOT NULL,
     written_at     TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (report_date, nik)
+);
+
+-- Card lifecycle (contract §6) ----------------------------------------------------------------------------
+-- Every valid row of a loaded card-event file (rejected rows go to ektp_quarantine.rejected_row, file_kind
+-- card_events). Kept whether or not it links: an event links to the accepted recording of its NIK recorded
+-- on or before event_date, which is decided when publishing, from everything loaded (a late batch links it).
+CREATE TABLE IF NOT EXISTS ektp_ingest.card_event (
+    file_path  TEXT COLLATE "C" NOT NULL,
+    row_number INTEGER NOT NULL,
+    event_date DATE NOT NULL,             -- the folder's date; event_at's WIB date (bad_event_at otherwise)
+    nik        TEXT COLLATE "C" NOT NULL, -- normalised
+    event      TEXT NOT NULL,             -- prr | biometric_duplicate | printed | delivered | activated
+    event_at   TIMESTAMPTZ NOT NULL,      -- SQLite: fixed-width UTC text, as recording.recorded_at, so it sorts
+    site_code  TEXT,                      -- as captured, informational only (never used to count)
+    PRIMARY KEY (file_path, row_number)
+);
+-- linking: a NIK's events up to a date
+CREATE INDEX IF NOT EXISTS card_event_by_nik ON ektp_ingest.card_event (nik, event_date);
+-- card_events_daily: one date's rows
+CREATE INDEX IF NOT EXISTS card_event_by_date ON ektp_ingest.card_event (event_date);
+
+-- Published with the tables above (contract §6.3): the card funnel of every site with accepted recordings
+-- recorded on or before report_date, and what became of each card-event row of report_date's files.
+CREATE TABLE IF NOT EXISTS ektp_coverage.site_funnel_daily (
+    report_date         DATE NOT NULL,
+    site_code           TEXT NOT NULL,
+    site_name           TEXT NOT NULL,
+    recorded            BIGINT NOT NULL,
+    biometric_duplicate BIGINT NOT NULL,
+    prr                 BIGINT NOT NULL,
+    printed             BIGINT NOT NULL,
+    delivered           BIGINT NOT NULL,
+    activated           BIGINT NOT NULL,
+    awaiting_print_14d  BIGINT NOT NULL,
+    published_at        TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (report_date, site_code)
+);
+
+CREATE TABLE IF NOT EXISTS ektp_coverage.card_events_daily (
+    report_date  DATE NOT NULL,
+    outcome      TEXT NOT NULL,           -- linked | unlinked | the first rejection reason
+    rows         BIGINT NOT NULL,
+    published_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (report_date, outcome)
 );

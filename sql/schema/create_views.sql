@@ -22,9 +22,24 @@ SELECT report_date, site_code, site_name, batch_files, rows_received, rows_rejec
   FROM ektp_coverage.site_daily
  WHERE report_date = (SELECT max(report_date) FROM ektp_ingest.published_report);
 
+CREATE OR REPLACE VIEW ektp_coverage.latest_site_funnel AS
+SELECT report_date, site_code, site_name, recorded, biometric_duplicate, prr, printed, delivered, activated,
+       awaiting_print_14d, published_at
+  FROM ektp_coverage.site_funnel_daily
+ WHERE report_date = (SELECT max(report_date) FROM ektp_ingest.published_report);
+
+CREATE OR REPLACE VIEW ektp_coverage.latest_card_events AS
+SELECT report_date, outcome, rows, published_at
+  FROM ektp_coverage.card_events_daily
+ WHERE report_date = (SELECT max(report_date) FROM ektp_ingest.published_report);
+
 COMMENT ON VIEW ektp_coverage.latest_kecamatan IS
     'kecamatan_daily for the latest published report date.';
 COMMENT ON VIEW ektp_coverage.latest_kelurahan IS
     'kelurahan_daily for the latest published report date.';
 COMMENT ON VIEW ektp_coverage.latest_site IS
     'site_daily for the latest published report date.';
+COMMENT ON VIEW ektp_coverage.latest_site_funnel IS
+    'site_funnel_daily for the latest published report date.';
+COMMENT ON VIEW ektp_coverage.latest_card_events IS
+    'card_events_daily for the latest published report date.';

@@ -16,7 +16,8 @@ import sqlalchemy as sa
 
 from tests.conftest import fetch
 
-PUBLISHED = ("kelurahan_daily", "kecamatan_daily", "site_daily", "rejections_daily")
+PUBLISHED = ("kelurahan_daily", "kecamatan_daily", "site_daily", "rejections_daily", "site_funnel_daily",
+             "card_events_daily")
 CONTRACT_COLUMNS = {  # contract §4, plus published_at
     "kelurahan_daily": ["report_date", "extract_date", "kecamatan_code", "kecamatan_name", "kelurahan_code",
                         "kelurahan_name", "target_residents", "recorded_on_date", "recorded_to_date", "remaining",
@@ -27,10 +28,14 @@ CONTRACT_COLUMNS = {  # contract §4, plus published_at
                    "rows_duplicate", "rows_accepted", "matched", "identity_mismatch", "not_in_extract",
                    "published_at"],
     "rejections_daily": ["report_date", "reason", "rows", "published_at"],
+    # contract §6.3
+    "site_funnel_daily": ["report_date", "site_code", "site_name", "recorded", "biometric_duplicate", "prr", "printed",
+                          "delivered", "activated", "awaiting_print_14d", "published_at"],
+    "card_events_daily": ["report_date", "outcome", "rows", "published_at"],
 }
 MAIN_INTERNAL = ("ektp_ingest.file_manifest", "ektp_ingest.recording", "ektp_ingest.registry_extract",
                  "ektp_ingest.registry_resident", "ektp_ingest.published_report", "ektp_quarantine.rejected_file",
-                 "ektp_quarantine.rejected_row")
+                 "ektp_quarantine.rejected_row", "ektp_ingest.card_event")
 
 
 @pytest.fixture
