@@ -59,6 +59,15 @@ then rejected -, bad kelurahan code, bad sex, impossible birth date; at least
 one of each) are OFF by default: extract NIKs are then unique and every
 extract row is valid.  They never hit a resident picked for recording.
 
+With ``card_events`` (``--card-events``; ``make sample`` uses it) the landing area also holds the card
+lifecycle of contract §6: an earlier outreach wave three weeks before ``start_date`` (same number of days,
+clean files, residents recorded before the extract was taken, so not in it; it opens at SMA Labschool
+Kebayoran), and ``<landing>/cards/<date>/*.csv`` up to the last sample day: deduplication, printing (with a
+blank-card shortage that leaves a backlog), hand-over at the site's next visit and IKD activation, plus every
+card-event rejection reason (labels ``card_<reason>``) and the linking cases (``card_tie``,
+``card_override_to_prr``, ``card_override_to_duplicate``, ``card_before_recording``, ``card_no_recording``,
+``card_mistyped_recording``); see ``card_events``. The other files are the same bytes with or without it.
+
 Optionally (``labels_path``, ``--labels``) an answer key is written outside
 the landing area: ``file,row,label``, row = 1-based data row (header not
 counted; empty for a file-level label).  Labels: the kinds above,
@@ -76,10 +85,12 @@ checkout root and ``plugins/`` on PYTHONPATH; ``--help`` lists the options.  The
 ``generate`` uses them: ``regions`` (Kemendagri codes), ``names`` and ``people`` (residents and their
 NIKs), ``extracts`` (the SIAK extracts), ``sites`` (schools and RW halls), ``rows`` and ``batches``
 (a day's recordings in upload files), ``rates`` and ``injected_errors`` (what goes wrong, how often),
-``landing_area`` (``generate``: all of it, day by day) and ``cli``.
+``earlier_wave`` and ``card_events`` (the card lifecycle), ``landing_area`` (``generate``: all of it, day by
+day) and ``cli``.
 """
 
 from tools.sample_data.batches import BATCH_COLUMNS, BATCH_REQUIRED
+from tools.sample_data.card_events import CARD_COLUMNS
 from tools.sample_data.cli import main
 from tools.sample_data.extracts import REGISTRY_COLUMNS, REGISTRY_FILE
 from tools.sample_data.landing_area import SCOPES, GenerationSummary, generate
@@ -96,6 +107,7 @@ from tools.sample_data.regions import REFERENCE_DIR
 __all__ = [
     "BATCH_COLUMNS",
     "BATCH_REQUIRED",
+    "CARD_COLUMNS",
     "DEFAULT_ERROR_RATE",
     "EXTRACT_ERRORS",
     "FILE_ERRORS",

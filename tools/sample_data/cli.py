@@ -56,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         help="override one default rate, e.g. nik_typo=0.02 (repeatable)",
     )
     ap.add_argument("--labels", type=Path, help="write the answer key (file,row,label) here")
+    ap.add_argument("--card-events", action="store_true",
+                    help="add an earlier outreach wave and card events up to the last day (cards/<date>/)")
     ap.add_argument("--quiet", action="store_true", help="no progress bars")
     args = ap.parse_args(argv)
     s = generate(
@@ -72,9 +74,12 @@ def main(argv: list[str] | None = None) -> int:
         progress=False if args.quiet else None,
         rates=replace(Rates(), **dict(args.rate)),
         labels_path=args.labels,
+        card_events=args.card_events,
     )
     for day, n in s.extract_rows.items():
         print(f"registry {day}: {n} residents")
     print(f"batches: {len(s.batch_files)} files, {s.batch_rows} rows, {len(s.duplicate_copies)} copies")
+    if s.card_files:
+        print(f"card events: {len(s.card_files)} files, {s.card_rows} rows, {len(s.card_copies)} copies")
     print("injected: " + ", ".join(f"{k}={v}" for k, v in s.injected.items()))
     return 0

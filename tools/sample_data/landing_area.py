@@ -15,10 +15,19 @@ from pathlib import Path
 from tqdm import tqdm
 
 from tools.sample_data.batches import BATCH_REQUIRED, SCHOOL_END, SCHOOL_START, plan_files, write_batch
+from tools.sample_data.card_events import (
+    OFFICE_ENROLMENTS,
+    PRINT_CAPACITY,
+    Enrolment,
+    card_events,
+    site_visits,
+    write_card_files,
+)
+from tools.sample_data.earlier_wave import wave_days, write_earlier_wave
 from tools.sample_data.extracts import REGISTRY_FILE, write_extract, write_second_extract
 from tools.sample_data.injected_errors import BatchWriter, identity_mismatch
 from tools.sample_data.people import People
-from tools.sample_data.rates import DEFAULT_ERROR_RATE, FILE_ERRORS, ROW_ERRORS, VALUE_ERRORS, Rates
+from tools.sample_data.rates import DEFAULT_ERROR_RATE, FILE_ERRORS, ROW_ERRORS, VALID_QUIRKS, VALUE_ERRORS, Rates
 from tools.sample_data.regions import load_reference
 from tools.sample_data.rows import Row, person_row
 from tools.sample_data.sites import build_sites
@@ -40,6 +49,9 @@ class GenerationSummary:
     batch_rows: int = 0  # data rows in batch_files (copies not counted)
     injected: dict[str, int] = field(default_factory=dict)  # label -> rows (files for file-level)
     labels_file: Path | None = None
+    card_files: list[Path] = field(default_factory=list)  # card_events only: originals, not the copy
+    card_rows: int = 0  # data rows in card_files
+    card_copies: list[Path] = field(default_factory=list)
 
 
 def generate(
@@ -57,8 +69,12 @@ def generate(
     progress: bool | None = None,
     rates: Rates | None = None,
     labels_path: Path | None = None,
+    card_events: bool = False,
 ) -> GenerationSummary:
     """Write a landing area; see the module docstring for what goes into it.
+
+    ``card_events``: also an earlier outreach wave and the card events of every recording (``earlier_wave``,
+    ``card_events``); the other files are the same bytes either way.
 
     ``progress=None`` shows tqdm bars on stderr only for large runs.  Existing
     files with the same paths are overwritten; nothing else is removed.
@@ -88,6 +104,8 @@ def generate(
             rates=(rates or Rates()).scaled(error_rate / DEFAULT_ERROR_RATE),
             show=residents > LARGE_RUN if progress is None else progress,
             labels_path=labels_path,
+            with_cards=card_events,
+            card_error_factor=error_rate / DEFAULT_ERROR_RATE,
         )
     finally:
         if gc_was_enabled:
@@ -108,6 +126,8 @@ def _generate(
     rates: Rates,
     show: bool,
     labels_path: Path | None,
+    with_cards: bool,
+    card_error_factor: float,
 ) -> GenerationSummary:
 
     def stream_rng(name: str) -> random.Random:
@@ -158,6 +178,7 @@ def _generate(
     sample_pos = 0
     recordable_new = new_residents[: len(new_residents) // 3]
     written: list[tuple[Path, bool]] = []  # (path, missing a column)
+    recorded: list[tuple[date, str, Path, list[Row], bool]] = []  # with_cards: (day, site, path, rows, missing)
     first_seen: dict[str, bool] = {}
     bar = tqdm(total=days, desc="batches", unit="day", disable=not show, file=sys.stderr)
     for d in range(days):
@@ -254,6 +275,8 @@ def _generate(
                     labels.append((rel, j, lab))
             summary.batch_rows += len(frows)
             written.append((path, drop is not None))
+            if with_cards:
+                recorded.append((day, slot["site"].code, path, frows, drop is not None))
             summary.batch_files.append(path)
             if d < mid_idx:
                 removed.update(r.nik for r in frows if r.from_extract)
@@ -283,6 +306,24 @@ def _generate(
         summary.registry_files.append(path2)
         summary.extract_rows[mid_day.isoformat()] = rows2
 
+    # 5. an earlier wave and the card events of every recording
+    if with_cards:
+        wave = write_earlier_wave(landing_dir, people, sites, start_date, days, recordings_per_day, files_per_day,
+                                  stream_rng("earlier-wave"), labels)
+        summary.batch_files += wave.files
+        summary.batch_rows += wave.rows
+        recorded = [(day, site, path, rows, False) for day, site, path, rows in wave.recorded] + recorded
+        cards_rng = stream_rng("cards")
+        office_day = wave_days(start_date, days)[0]
+        office = [Enrolment(p[0], office_day + timedelta(days=k), 10 * 3600, None, "card_no_recording")
+                  for k, p in enumerate(people.stream(OFFICE_ENROLMENTS, office_day))]
+        last_day = start_date + timedelta(days=days - 1)
+        events = card_events(_enrolments(recorded) + office, site_visits(_outreach_days(recorded), last_day),
+                             start_date, last_day, max(1, round(PRINT_CAPACITY * recordings_per_day)), cards_rng)
+        cards = write_card_files(landing_dir, events, card_error_factor, cards_rng, labels)
+        summary.card_files, summary.card_rows, summary.card_copies = cards.files, cards.rows, cards.copies
+        summary.injected["duplicate_delivery"] += len(cards.copies)
+
     for _, _, lab in labels:
         key = lab.split(":", 1)[0]
         if key not in FILE_ERRORS:
@@ -291,6 +332,36 @@ def _generate(
     if labels_path is not None:
         _write_labels(Path(labels_path), labels)
     return summary
+
+
+#: a batch row with a mistyped NIK (rejected, or accepted under the wrong NIK): the enrolment reached ABIS with the
+#: right one, whose events are then unlinked
+_NIK_ERRORS = ("nik_typo", "nik_spreadsheet", "nik_length")
+
+
+def _enrolments(recorded: list[tuple[date, str, Path, list[Row], bool]]) -> list[Enrolment]:
+    """Each NIK's accepted recording (contract §2.3: first by recorded_at, file, row), and the people recorded
+    only under a mistyped NIK."""
+    first: dict[str, tuple[tuple, Enrolment]] = {}
+    mistyped: dict[str, Enrolment] = {}
+    for day, site, path, rows, missing in recorded:
+        if missing:
+            continue
+        for j, r in enumerate(rows, start=1):
+            if r.error is None or r.error in VALID_QUIRKS:
+                key = (day, r.sec, path.as_posix(), j)
+                if r.nik not in first or key < first[r.nik][0]:
+                    first[r.nik] = (key, Enrolment(r.nik, day, r.sec, site))
+            elif r.error in _NIK_ERRORS:
+                mistyped.setdefault(r.nik, Enrolment(r.nik, day, r.sec, site, "card_mistyped_recording"))
+    return [e for _, e in first.values()] + [e for nik, e in mistyped.items() if nik not in first]
+
+
+def _outreach_days(recorded: list[tuple[date, str, Path, list[Row], bool]]) -> dict[str, set[date]]:
+    days: dict[str, set[date]] = {}
+    for day, site, *_ in recorded:
+        days.setdefault(site, set()).add(day)
+    return days
 
 
 def _copy_duplicate_deliveries(
