@@ -25,14 +25,10 @@ FROM apache/airflow:${AIRFLOW_VERSION}-python${PYTHON_VERSION}
 ARG AIRFLOW_VERSION
 COPY --from=requirements /tmp/requirements.txt /requirements.txt
 # The official way to extend the image: name apache-airflow==<image version> in the same pip call so
-# nothing else can move Airflow. uv.lock does not hold the Celery executor and FAB auth manager
-# providers that docker-compose.yml relies on; the image ships them, so they are pinned to the
-# image's own versions and resolved together with the lock: a conflict fails the build here instead
-# of breaking a worker at run time (and grep fails the build if the image stops shipping them).
-RUN pip freeze | grep -E '^apache-airflow-providers-(celery|fab)==' > /tmp/image-providers.txt \
- && pip install --no-cache-dir "apache-airflow==${AIRFLOW_VERSION}" \
-        -r /requirements.txt -r /tmp/image-providers.txt \
- && rm /tmp/image-providers.txt
+# nothing else can move Airflow. The lock pins everything else, the Celery executor and FAB auth manager
+# providers that docker-compose.yml relies on included (at the image's own versions), and pip replaces
+# whatever the base image holds at another version: every package the lock names runs at its locked version.
+RUN pip install --no-cache-dir "apache-airflow==${AIRFLOW_VERSION}" -r /requirements.txt
 
 # Same layout as the checkout (sql/ and expectations/ beside plugins/), so code that finds them
 # relative to the package works unchanged. Root-owned on purpose: tasks cannot rewrite the code they run.

@@ -11,10 +11,15 @@ Warehouse: the `ektp_warehouse` connection. Runbook and table reference: the pro
 Alerts (`ektp.notifications`): a failed run is logged and sent to `EKTP_ALERT_WEBHOOK_URL` if set;
 so is a run not finished `EKTP_RUN_DEADLINE_MINUTES` after it was queued, where that is set
 (docker-compose.yml: 360, i.e. 06:00 WIB on D+1 for the nightly run).
+
+Every wait is bounded: a task try fails after `EKTP_TASK_TIMEOUT_MINUTES` (default 60) and is retried
+twice, `EKTP_RETRY_DELAY_MINUTES` (default 5) apart; a run fails after `EKTP_RUN_TIMEOUT_MINUTES`
+(default 300) running.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pendulum
@@ -23,6 +28,16 @@ from airflow.timetables.interval import CronDataIntervalTimetable
 from ektp import notifications, tasks
 
 COVERAGE_TABLES = Asset(name="ektp_coverage")
+
+
+def minutes_setting(name: str, default: float, *, positive: bool = True) -> timedelta:
+    """A duration in minutes from the environment, read at parse time: the scheduler enforces it from the
+    DAG processor's parse, the worker from its own, so every component must see the same value."""
+    value = float(os.environ.get(name) or default)
+    if value < 0 or (positive and value == 0):
+        raise ValueError(f"{name} must be {'above' if positive else 'at least'} 0 minutes, not {value}")
+    return timedelta(minutes=value)
+
 
 with DAG(
     dag_id="ektp_coverage_daily",
@@ -33,7 +48,15 @@ with DAG(
     start_date=pendulum.datetime(2026, 11, 1, tz="Asia/Jakarta"),
     catchup=False,
     max_active_runs=1,
-    default_args={"owner": "dukcapil-data", "retries": 2, "retry_delay": timedelta(minutes=5)},
+    default_args={
+        "owner": "dukcapil-data",
+        "retries": 2,
+        "retry_delay": minutes_setting("EKTP_RETRY_DELAY_MINUTES", 5, positive=False),
+        # Generous but finite (sized in docs/decisions.md): a hung task or run ends in a failure, which
+        # alerts, instead of holding the next night.
+        "execution_timeout": minutes_setting("EKTP_TASK_TIMEOUT_MINUTES", 60),
+    },
+    dagrun_timeout=minutes_setting("EKTP_RUN_TIMEOUT_MINUTES", 300),
     tags=["ektp", "dukcapil", "coverage"],
     # One alert per failed run (naming the failed task); retries that succeed stay quiet.
     on_failure_callback=notifications.run_failure_notifier(),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -58,6 +60,41 @@ def test_failed_runs_alert_through_the_notifier(dagbag):
         # Off unless EKTP_RUN_DEADLINE_MINUTES is set: with a deadline, dag.test() fails in Airflow 3.3.2.
         if not os.environ.get("EKTP_RUN_DEADLINE_MINUTES"):
             assert not dag.deadline, "a default Deadline Alert would break `airflow dags test`"
+
+
+def test_every_wait_is_bounded(dagbag):
+    """A hung task or run ends in a failure (which alerts) instead of holding the next night; the defaults
+    are docker-compose.yml's, so a run outside compose behaves as one in it."""
+    from tests.unit.test_compose_file import compose_airflow_environment
+
+    compose = compose_airflow_environment()
+    dag = dagbag.get_dag("ektp_coverage_daily")
+    assert dag.dagrun_timeout == timedelta(minutes=float(compose["EKTP_RUN_TIMEOUT_MINUTES"]))
+    for task in dag.tasks:
+        assert task.execution_timeout == timedelta(minutes=float(compose["EKTP_TASK_TIMEOUT_MINUTES"])), task
+        assert task.retry_delay == timedelta(minutes=float(compose["EKTP_RETRY_DELAY_MINUTES"])), task
+        assert task.execution_timeout < dag.dagrun_timeout
+
+
+def test_wait_settings_come_from_the_environment(tmp_path):
+    """Each component reads them when it parses the DAG; a timeout of zero (or less) is refused, not unbounded."""
+    code = (
+        "import os, sys, runpy, json;"
+        f"sys.path.insert(0, {str(ROOT / 'plugins')!r});"
+        f"dag = runpy.run_path({str(ROOT / 'dags' / 'ektp_coverage_daily.py')!r})['dag'];"
+        "task = dag.tasks[0];"
+        "print(json.dumps([task.execution_timeout.total_seconds(), task.retry_delay.total_seconds(),"
+        " dag.dagrun_timeout.total_seconds()]))"
+    )
+    env = {"AIRFLOW_HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "EKTP_TASK_TIMEOUT_MINUTES": "7.5",
+           "EKTP_RETRY_DELAY_MINUTES": "0", "EKTP_RUN_TIMEOUT_MINUTES": "11"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.splitlines()[-1]) == [450.0, 0.0, 660.0]
+    for name in ("EKTP_TASK_TIMEOUT_MINUTES", "EKTP_RUN_TIMEOUT_MINUTES"):
+        refused = subprocess.run([sys.executable, "-c", code], env={**env, name: "0"}, capture_output=True,
+                                 text=True, timeout=120)
+        assert refused.returncode != 0 and f"{name} must be above 0" in refused.stderr, refused.stderr[-2000:]
 
 
 def test_nothing_heavy_or_io_at_parse_time(tmp_path):

@@ -22,45 +22,38 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import secrets
-import signal
-import socket
-import subprocess
 import threading
 import time
-import urllib.request
 import warnings
-from datetime import date, timedelta, timezone
+from datetime import timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
-import psutil
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import ROOT, airflow_env, fetch, run_dag_test
+from tests.conftest import airflow_env
+from tests.integration.airflow_services import (
+    DAG_ID,
+    STOP_TIMEOUT,
+    Cli,
+    FreshRuns,
+    Services,
+    dag_parsed,
+    free_port,
+    http_ok,
+    processes_using,
+    runs_finished,
+    wait_for,
+)
 from tests.integration.pg import new_pg_database
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
-AIRFLOW = str(ROOT / ".venv" / "bin" / "airflow")
-DAG_ID = "ektp_coverage_daily"
 DATES = ["2026-11-02", "2026-11-03", "2026-11-04"]
 WIB = timezone(timedelta(hours=7))
 RUNS_TIMEOUT = 480  # seconds for the three runs once queued (about 1 minute on an idle 2-core machine)
-STOP_TIMEOUT = 60  # seconds a service gets to exit on SIGTERM before SIGKILL
-TERM_REPEAT = 10  # seconds between SIGTERMs
-
-
-# --- helpers: databases, ports, a webhook -------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Webhook:
@@ -88,146 +81,6 @@ class Webhook:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
-
-
-# --- the services -------------------------------------------------------------------------------
-
-
-class Services:
-    """Airflow processes, each the leader of its own process group, stopped by pid in ``stop``."""
-
-    def __init__(self, env: dict[str, str], logs: Path) -> None:
-        self.env = env
-        self.logs = logs
-        self.procs: dict[str, subprocess.Popen] = {}
-
-    def start(self, name: str, *args: str) -> None:
-        log = (self.logs / f"{name}.log").open("wb")
-        self.procs[name] = subprocess.Popen([AIRFLOW, *args], env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                            stdin=subprocess.DEVNULL, start_new_session=True)
-        log.close()
-
-    def check_alive(self) -> None:
-        for name, proc in self.procs.items():
-            assert proc.poll() is None, f"airflow {name} exited with {proc.returncode}\n{self.tail(name)}"
-
-    def tail(self, name: str, chars: int = 3000) -> str:
-        path = self.logs / f"{name}.log"
-        return path.read_text(errors="replace")[-chars:] if path.exists() else ""
-
-    def stop(self) -> list[str]:
-        """SIGTERM to each process group, repeated every few seconds (a signal that lands while Airflow
-        3.3.2's DAG processor is busy can be swallowed; a second one also tells the scheduler not to wait
-        for running tasks), SIGKILL after STOP_TIMEOUT, then make sure every descendant is gone.
-        Returns the services that had to be killed."""
-        killed = []
-        for name, proc in reversed(self.procs.items()):
-            family = _family(proc.pid)
-            deadline = time.monotonic() + STOP_TIMEOUT
-            while proc.poll() is None and time.monotonic() < deadline:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGTERM)
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    proc.wait(timeout=TERM_REPEAT)
-            if proc.poll() is None:
-                killed.append(name)
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)  # stragglers in the group (the leader is gone)
-            _, alive = psutil.wait_procs(family, timeout=10)
-            for p in alive:  # a descendant that left the group
-                killed.append(f"{name} child {p.pid}")
-                with contextlib.suppress(psutil.NoSuchProcess):
-                    p.kill()
-            psutil.wait_procs(alive, timeout=5)
-        return killed
-
-
-def _family(pid: int) -> list[psutil.Process]:
-    try:
-        return psutil.Process(pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        return []
-
-
-def processes_using(airflow_home: Path) -> list[str]:
-    """Live processes whose environment names this AIRFLOW_HOME: after the test, there must be none."""
-    found = []
-    for p in psutil.process_iter(["pid", "cmdline"]):
-        with contextlib.suppress(psutil.Error):
-            if p.status() != psutil.STATUS_ZOMBIE and p.environ().get("AIRFLOW_HOME") == str(airflow_home):
-                found.append(f"{p.pid} {' '.join(p.info['cmdline'] or [])}")
-    return found
-
-
-def wait_for(what: str, condition, timeout: float, services: Services, interval: float = 2.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        services.check_alive()
-        if time.monotonic() > deadline:
-            logs = "\n".join(f"--- {n}\n{services.tail(n)}" for n in services.procs)
-            pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}\n{logs}")
-        time.sleep(interval)
-
-
-class Cli:
-    """An ``airflow`` command in the background (so that slow commands overlap), checked by ``result``."""
-
-    def __init__(self, env: dict[str, str], logs: Path, name: str, *args: str) -> None:
-        self.args = args
-        self.log = logs / f"cli-{name}.log"
-        with self.log.open("wb") as out:
-            self.proc = subprocess.Popen([AIRFLOW, *args], env=env, stdout=out, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, start_new_session=True)
-
-    def result(self, timeout: float = 300) -> str:
-        try:
-            self.proc.wait(timeout=timeout)
-        finally:
-            self.kill()
-        output = self.log.read_text(errors="replace")
-        command = " ".join(self.args)
-        assert self.proc.returncode == 0, f"airflow {command}: exit {self.proc.returncode}\n{output[-4000:]}"
-        return output
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
-
-
-def http_ok(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
-# --- comparing published tables ------------------------------------------------------------------
-
-
-def published_tables(url: str) -> dict[str, list[str]]:
-    """Every ektp_coverage table with a report_date, and its columns except timestamps of publishing."""
-    rows = fetch(url, "SELECT table_name, column_name, data_type FROM information_schema.columns "
-                      "WHERE table_schema = 'ektp_coverage' ORDER BY table_name, ordinal_position")
-    tables: dict[str, list[str]] = {}
-    for table, column, data_type in rows:
-        if data_type != "timestamp with time zone":
-            tables.setdefault(table, []).append(column)
-    return {t: cols for t, cols in tables.items() if "report_date" in cols}
-
-
-def published_rows(url: str, table: str, columns: list[str], day: str) -> list[tuple]:
-    cols = ", ".join(f'"{c}"' for c in columns)
-    return fetch(url, f"SELECT {cols} FROM ektp_coverage.{table} WHERE report_date = :d ORDER BY {cols}",
-                 d=date.fromisoformat(day))
 
 
 # --- the test -----------------------------------------------------------------------------------
@@ -267,18 +120,11 @@ def test_scheduler_runs_a_backfill_that_matches_fresh_runs(tmp_path, sample_land
         migrate = Cli(env, logs, "db-migrate", "db", "migrate")
         stack.callback(migrate.kill)
 
-        # Meanwhile, the reference: what dag.test() runs publish into a new warehouse. The last date runs
-        # first (a fresh run: it loads every file), then the others, newest first (by the invariant the
-        # same as fresh runs of each date; it checks that the order of runs does not matter, too).
+        # Meanwhile, the reference: what `airflow dags test` runs publish into a new warehouse.
         for name in ("EKTP_VAR_DIR", "EKTP_REPORT_DIR", "EKTP_DATA_DOCS_DIR"):
             monkeypatch.setenv(name, str(tmp_path / "fresh-var" / name.lower()))
         fresh_url = stack.enter_context(new_pg_database(prefix="ektp_test_fresh"))
-        for day in reversed(DATES):
-            assert run_dag_test(coverage_dag, day, sample_landing, fresh_url).state == "success", day
-        tables = published_tables(fresh_url)
-        assert {"kelurahan_daily", "kecamatan_daily", "site_daily", "rejections_daily"} <= set(tables)
-        expected = {(table, day): published_rows(fresh_url, table, columns, day)
-                    for table, columns in tables.items() for day in DATES}
+        fresh = FreshRuns(coverage_dag, DATES, sample_landing, fresh_url)
         referenced = time.monotonic()
         migrate.result()
         migrated = time.monotonic()
@@ -294,13 +140,7 @@ def test_scheduler_runs_a_backfill_that_matches_fresh_runs(tmp_path, sample_land
             services.start("dag-processor", "dag-processor")
             services.start("triggerer", "triggerer", "--skip-serve-logs")
 
-            def parsed() -> bool:
-                with meta.connect() as conn:
-                    return bool(conn.execute(sa.text(
-                        "SELECT 1 FROM dag d JOIN serialized_dag s ON s.dag_id = d.dag_id "
-                        "WHERE d.dag_id = :dag AND NOT d.is_stale"), {"dag": DAG_ID}).first())
-
-            wait_for("the DAG to be parsed", parsed, 180, services)
+            wait_for("the DAG to be parsed", lambda: dag_parsed(meta), 180, services)
             wait_for("the execution API", lambda: http_ok(f"http://127.0.0.1:{api_port}/execution/health"),
                      120, services)
             ready = time.monotonic()
@@ -315,20 +155,8 @@ def test_scheduler_runs_a_backfill_that_matches_fresh_runs(tmp_path, sample_land
             backfill.result()
             queued = time.monotonic()
 
-            def runs() -> list[tuple]:
-                with meta.connect() as conn:
-                    return [tuple(r) for r in conn.execute(sa.text(
-                        "SELECT run_id, run_type, state, logical_date FROM dag_run WHERE dag_id = :dag "
-                        "ORDER BY logical_date"), {"dag": DAG_ID})]
-
-            def finished() -> list[tuple] | None:
-                current = runs()
-                if any(state == "failed" for _, _, state, _ in current):
-                    return current
-                done = len(current) == len(DATES) and all(state == "success" for _, _, state, _ in current)
-                return current if done else None
-
-            final = wait_for("the three backfill runs", finished, RUNS_TIMEOUT, services, interval=3)
+            final = wait_for("the three backfill runs", lambda: runs_finished(meta, len(DATES)), RUNS_TIMEOUT,
+                             services, interval=3)
             ran = time.monotonic()
             with meta.connect() as conn:
                 failed_tasks = conn.execute(sa.text(
@@ -356,14 +184,7 @@ def test_scheduler_runs_a_backfill_that_matches_fresh_runs(tmp_path, sample_land
         assert not re.search(r"\d{16}", json.dumps(alerts)), "an alert carries something like a NIK"
 
         # The invariant: each date's published tables equal the reference, and no other date is published.
-        assert published_tables(pg_url) == tables
-        published_dates = {d.isoformat() for (d,) in fetch(
-            pg_url, "SELECT DISTINCT report_date FROM ektp_coverage.kelurahan_daily")}
-        assert published_dates == set(DATES)
-        for (table, day), rows in expected.items():
-            assert published_rows(pg_url, table, tables[table], day) == rows, (table, day)
-            if table in {"kelurahan_daily", "kecamatan_daily", "site_daily"}:
-                assert rows, (table, day)
+        fresh.assert_published_equal(pg_url)
 
     timings = {"reference runs": referenced - started, "migrate (rest)": migrated - referenced,
                "services ready": ready - migrated, "cli": queued - ready, "runs": ran - queued,

@@ -111,6 +111,23 @@ def shell_commands(instruction: str) -> list[list[str]]:
     return [cmd for cmd in commands if cmd]
 
 
+_INTERPOLATION = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-?]))?([^}]*)\}")
+
+
+def compose_airflow_environment() -> dict[str, str | None]:
+    """The environment docker-compose.yml gives every Airflow container (``x-airflow-common``), with each
+    ``${VAR:-default}`` taken at its default; a value with a required ``${VAR:?...}`` in it is None."""
+    environment = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))["x-airflow-common"]["environment"]
+    resolved: dict[str, str | None] = {}
+    for name, value in environment.items():
+        value = str(value)
+        if any(kind == "?" for _, kind, _ in _INTERPOLATION.findall(value)):
+            resolved[name] = None
+            continue
+        resolved[name] = _INTERPOLATION.sub(lambda m: m[3] if m[2] == "-" else "", value)
+    return resolved
+
+
 def locked_airflow_version() -> str:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     pins = [dep for dep in project["dependencies"] if re.match(r"apache-airflow\s*==", dep)]
@@ -190,6 +207,21 @@ def test_landing_and_outputs_are_mounted_where_the_pipeline_looks(services: dict
 def test_warehouse_is_a_separate_postgres(services: dict) -> None:
     assert services["warehouse-db"]["image"].startswith("postgres:")
     assert services["warehouse-db"]["volumes"] != services["postgres"]["volumes"]
+
+
+def test_every_wait_is_bounded_and_no_live_task_is_handed_out_twice() -> None:
+    """A task try ends within its timeout and a run within its own; Redis hands an unacknowledged task out
+    again only after the visibility timeout, so that must outlast any run (or a live task would run twice).
+    A worker takes only what it runs and acknowledges a task when it ends: a dead worker loses nothing."""
+    env = compose_airflow_environment()
+    task = float(env["EKTP_TASK_TIMEOUT_MINUTES"]) * 60
+    run = float(env["EKTP_RUN_TIMEOUT_MINUTES"]) * 60
+    heartbeat = float(env["AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT"])
+    visibility = float(env["AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOUT"])
+    assert 0 < heartbeat < task < run <= visibility
+    assert float(env["EKTP_RETRY_DELAY_MINUTES"]) >= 0
+    assert env["AIRFLOW__CELERY__TASK_ACKS_LATE"] == "true"
+    assert env["AIRFLOW__CELERY__WORKER_PREFETCH_MULTIPLIER"] == "1"
 
 
 def test_every_compose_variable_is_in_env_example(compose_text: str) -> None:

@@ -18,8 +18,9 @@ import tomllib
 from pathlib import Path, PurePosixPath
 
 import pytest
+import yaml
 
-from tests.unit.test_compose_file import dockerfile_instructions, shell_commands
+from tests.unit.test_compose_file import COMPOSE_FILE, dockerfile_instructions, shell_commands
 
 ROOT = Path(__file__).resolve().parents[2]
 AIRFLOW_HOME_IN_IMAGE = PurePosixPath("/opt/airflow")
@@ -91,6 +92,24 @@ def test_image_requirements_hold_the_runtime_and_no_dev_or_test_tool(image_requi
     for name in (group_requirements("tools") | group_requirements("dev")) & installed:
         assert PROJECT not in image_requirements[name], f"{name} is a runtime dependency of the project"
     assert group_requirements("tools") >= {"faker", "tqdm", "psutil"}
+
+
+def test_image_requirements_hold_what_docker_compose_runs(image_requirements: dict[str, set[str]]):
+    """The executor, its broker's client and the auth manager that docker-compose.yml names are installed
+    from the lock (pinned to the versions the base image ships), not borrowed from the base image."""
+    env = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))["x-airflow-common"]["environment"]
+    needs = set()
+    if env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor":
+        needs |= {"apache-airflow-providers-celery", "celery"}
+    if env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://"):
+        needs.add("redis")
+    if "providers.fab." in env["AIRFLOW__CORE__AUTH_MANAGER"]:
+        needs.add("apache-airflow-providers-fab")
+    assert {"apache-airflow-providers-celery", "redis", "apache-airflow-providers-fab"} <= needs
+    assert needs <= set(image_requirements), sorted(needs - set(image_requirements))
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    pinned = {normalise(dep.split("==")[0]) for dep in project["dependencies"] if "==" in dep}
+    assert {"apache-airflow-providers-celery", "apache-airflow-providers-fab"} <= pinned
 
 
 def copy_like_the_image(dest: Path) -> set[str]:
