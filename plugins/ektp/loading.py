@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 from ektp import nik
 from ektp import warehouse as wh
 from ektp.config import settings
-from ektp.csv_reader import Chunk, CsvFile, RejectedFile, open_csv
+from ektp.csv_reader import Chunk, CsvFile, OversizedRecord, RejectedFile, open_csv
 from ektp.landing import BATCH, LandedFile, fingerprint_unless_unchanged
 from ektp.planning import slice_files
 from ektp.validation import (
@@ -84,6 +84,9 @@ def _now() -> datetime:
 
 
 def _raw_record(header: list[str], fields: list[str]) -> str:
+    if isinstance(fields, OversizedRecord):  # never held whole: what identifies it in the landed file
+        return json.dumps({"_oversized": {"prefix": fields[0], "bytes": fields.size, "sha256": fields.sha256}},
+                          ensure_ascii=False)
     if len(fields) != len(header):
         return json.dumps({"_fields": fields}, ensure_ascii=False)
     return json.dumps(dict(zip(header, fields, strict=True)), ensure_ascii=False)

@@ -150,4 +150,5 @@ COMMENT ON COLUMN ektp_quarantine.rejected_row.first_reason IS
 COMMENT ON COLUMN ektp_quarantine.rejected_row.reasons IS
     'Every failing reason, comma-separated, in contract order.';
 COMMENT ON COLUMN ektp_quarantine.rejected_row.raw_record IS
-    'The fields as received: a JSON object by column name (a malformed row: a JSON array under "_fields").';
+    'The fields as received: a JSON object by column name (a malformed row: a JSON array under "_fields"; '
+    'a record over 1 MiB: its prefix, size in bytes and sha256 under "_oversized").';

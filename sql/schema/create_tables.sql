@@ -153,7 +153,8 @@ CREATE TABLE IF NOT EXISTS ektp_quarantine.rejected_file (
 );
 
 -- Every rejected row, whole: raw_record is a JSON object of the fields as received
--- (a malformed row keeps its fields as a JSON array under "_fields").
+-- (a malformed row keeps its fields as a JSON array under "_fields"; a record over 1 MiB is kept as
+-- its first 4,096 characters, its size in bytes and its sha256 under "_oversized").
 CREATE TABLE IF NOT EXISTS ektp_quarantine.rejected_row (
     file_path    TEXT NOT NULL,
     row_number   INTEGER NOT NULL,
