@@ -24,8 +24,9 @@ from ektp import nik
 from ektp import warehouse as wh
 from ektp.config import settings
 from ektp.csv_reader import Chunk, CsvFile, OversizedRecord, RejectedFile, open_csv
-from ektp.landing import BATCH, LandedFile, fingerprint_unless_unchanged
+from ektp.landing import BATCH, REGISTRY, LandedFile, fingerprint_unless_unchanged
 from ektp.planning import slice_files
+from ektp.plausibility import IMPLAUSIBLE, Verdict, accepts, advice, refusal
 from ektp.validation import (
     BATCH_REQUIRED,
     MALFORMED,
@@ -142,12 +143,29 @@ def record_manifest(conn: Connection, landed: LandedFile, run_id: str, **entry) 
     wh.run_sql(conn, "load/insert_file_manifest", _manifest_entry(landed, run_id, **entry))
 
 
-def reject_file(conn: Connection, landed: LandedFile, reason: str, run_id: str) -> None:
+def reject_file(conn: Connection, landed: LandedFile, reason: str, run_id: str, *, rows: int | None = None,
+                rejected: int | None = None) -> None:
+    """``rows``/``rejected``: the counts of a file that was read (an implausible extract), else none."""
     wh.run_sql(conn, "load/insert_rejected_file", {
         "file_path": landed.path, "file_kind": landed.kind, "file_date": landed.file_date,
         "sha256": landed.sha256, "reason": reason, "rejected_at": _now(), "run_id": run_id,
     })
-    record_manifest(conn, landed, run_id, status="rejected_file", reason=reason)
+    record_manifest(conn, landed, run_id, status="rejected_file", reason=reason, rows=rows, rejected=rejected)
+
+
+def skip_files(conn: Connection, duplicates: Iterable[tuple[LandedFile, str]], removed: Iterable[tuple[str, date]],
+               run_id: str) -> None:
+    """Duplicate deliveries are recorded (rows not loaded); files gone from the landing area are forgotten."""
+    for landed, original in duplicates:
+        forget_files(conn, [landed.path])
+        record_manifest(conn, landed, run_id, status="duplicate_delivery", duplicate_of=original,
+                        reason=f"identical bytes to {original}")
+        note_change(conn, landed.file_date, run_id)
+        log.info("duplicate delivery %s (identical to %s): skipped", landed.path, original)
+    for path, day in removed:
+        forget_files(conn, [path])
+        note_change(conn, day, run_id)
+        log.warning("%s is no longer in the landing area: its rows are withdrawn", path)
 
 
 # --- batches -----------------------------------------------------------------------------------
@@ -349,19 +367,106 @@ def _result_rows(paths: pd.Series, result: SuiteResult, at: datetime, run_id: st
 
 # --- registry extracts ----------------------------------------------------------------------
 
-def load_registry_file(engine: Engine, root: Path, landed: LandedFile, run_id: str,
-                       chunk_rows: int) -> FileOutcome:
-    """Validate an extract in chunks and replace it; duplicate NIKs are found over the whole file in SQL."""
-    landed = _as_read(root, landed)
+def load_registry_file(engine: Engine, root: Path, landed: LandedFile, run_id: str, chunk_rows: int,
+                       accept_dates: frozenset[date] | None = None) -> FileOutcome:
+    """One extract: :func:`load_registry_files` with no other change."""
+    outcomes = load_registry_files(engine, root, [landed], run_id, chunk_rows, accept_dates)
+    return next(o for o in outcomes if o.path == landed.path)
+
+
+def load_registry_files(engine: Engine, root: Path, files: list[LandedFile], run_id: str, chunk_rows: int,
+                        accept_dates: frozenset[date] | None = None, duplicates: list[tuple[LandedFile, str]] = (),
+                        removed: list[tuple[str, date]] = ()) -> list[FileOutcome]:
+    """Load ``files`` (extracts), record ``duplicates`` and ``removed`` registry files, and bring every
+    extract's plausibility verdict up to date (``ektp.plausibility``), in one transaction.
+
+    The extracts are walked in date order, each judged against the latest earlier accepted one: a file of
+    ``files`` is validated and loaded in a savepoint, rolled back if it is refused; an extract loaded before
+    keeps its rows unless its verdict changed (refused: its rows are removed; accepted: it is read again).
+    One transaction, so a killed run leaves no extract judged against a predecessor that did not commit.
+    Returns the outcomes of the files loaded, refused or rejected."""
+    accept_dates = settings().accept_extract if accept_dates is None else accept_dates
+    opened = {}
+    for landed in sorted((_as_read(root, f) for f in files), key=lambda f: f.file_date):
+        opened[landed.path] = (landed, *_open_extract(root, landed))
+    outcomes: list[FileOutcome] = []
+    docs: list = []  # Data Docs of the extracts loaded, built once the transaction has committed
+    with wh.transaction(engine) as conn:
+        skip_files(conn, duplicates, removed, run_id)
+        recorded = {r.file_path: r for r in wh.query(conn, "load/select_judged_extracts",
+                                                     {"refused": f"{IMPLAUSIBLE}%"})}
+        previous: Verdict | None = None
+        for path in sorted(set(opened) | set(recorded), key=lambda p: (p.split("/")[1], p)):
+            if path in opened:
+                outcome = _load_extract(conn, root, *opened[path], run_id, chunk_rows, previous, accept_dates, docs)
+            else:
+                outcome = _judge_again(conn, root, recorded[path], run_id, chunk_rows, previous, accept_dates, docs)
+            if outcome is None:  # loaded before, and its verdict stands
+                row = recorded[path]
+                if row.status == "loaded":
+                    previous = Verdict(_day(row.file_date), row.row_count - row.rows_rejected, True)
+                continue
+            outcomes.append(outcome)
+            if outcome.status == "loaded":
+                previous = Verdict(_day(path.split("/")[1]), outcome.loaded, True)
+    for pending in docs:
+        pending.build()
+    for out in outcomes:
+        log.info("%s: %s, %d rows, %d rejected %s", out.path, out.status, out.rows, out.rejected, out.reasons)
+    return outcomes
+
+
+def _day(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)  # SQLite returns ISO text
+
+
+def _open_extract(root: Path, landed: LandedFile) -> tuple[CsvFile | None, str | None]:
     try:
-        csv_file = open_csv(landed.absolute(root), REGISTRY_REQUIRED)
+        return open_csv(landed.absolute(root), REGISTRY_REQUIRED), None
     except RejectedFile as exc:
-        log.warning("rejected file %s: %s", landed.path, exc.reason)
-        with wh.transaction(engine) as conn:
-            forget_files(conn, [landed.path])
-            note_change(conn, landed.file_date, run_id)
-            reject_file(conn, landed, exc.reason, run_id)
-        return FileOutcome(landed.path, "rejected_file", reason=exc.reason)
+        return None, exc.reason
+
+
+def _judge_again(conn: Connection, root: Path, row, run_id: str, chunk_rows: int, previous: Verdict | None,
+                 accept_dates: frozenset[date], docs: list) -> FileOutcome | None:
+    """An extract loaded or refused before, under the chain as it is now: None if its verdict stands."""
+    day, valid = _day(row.file_date), row.row_count - row.rows_rejected
+    now = accepts(valid, previous, accept_dates, day)
+    if now == (row.status == "loaded"):
+        return None
+    landed = LandedFile(row.file_path, REGISTRY, day, row.size_bytes, row.sha256, row.modified_ns)
+    if now:  # refused before, accepted now (an earlier extract changed, or EKTP_ACCEPT_EXTRACT names it)
+        landed = _as_read(root, landed)
+        return _load_extract(conn, root, landed, *_open_extract(root, landed), run_id, chunk_rows, previous,
+                             accept_dates, docs)
+    # accepted before, refused now: its rows go, without reading the file again
+    forget_files(conn, [landed.path])
+    note_change(conn, day, run_id)
+    return _refuse(conn, landed, FileOutcome(landed.path, "loaded", rows=row.row_count, rejected=row.rows_rejected,
+                                             loaded=valid), previous, run_id)
+
+
+def _refuse(conn: Connection, landed: LandedFile, outcome: FileOutcome, previous: Verdict, run_id: str) -> FileOutcome:
+    """Record an implausible extract as a rejected file, with its counts (so that a later run can judge it again
+    without reading it)."""
+    reason = refusal(outcome.loaded, previous)
+    log.warning("%s", advice(landed.path, outcome.loaded, previous))
+    reject_file(conn, landed, reason, run_id, rows=outcome.rows, rejected=outcome.rejected)
+    return FileOutcome(landed.path, "rejected_file", reason=reason)  # a rejected file's rows count nowhere
+
+
+def _load_extract(conn: Connection, root: Path, landed: LandedFile, csv_file: CsvFile | None, rejection: str | None,
+                  run_id: str, chunk_rows: int, previous: Verdict | None, accept_dates: frozenset[date],
+                  docs_out: list) -> FileOutcome:
+    """Validate an extract in chunks and replace it; duplicate NIKs are found over the whole file in SQL. The
+    valid rows are known only at the end: an implausible extract's writes are rolled back to a savepoint.
+    A loaded extract's pending Data Docs are added to ``docs_out``."""
+    forget_files(conn, [landed.path])
+    note_change(conn, landed.file_date, run_id)
+    if csv_file is None:
+        log.warning("rejected file %s: %s", landed.path, rejection)
+        reject_file(conn, landed, rejection, run_id)
+        return FileOutcome(landed.path, "rejected_file", reason=rejection)
 
     suite = load_suite("registry_extract")
     tally = _ExtractTally(FileOutcome(landed.path, "loaded"))
@@ -369,9 +474,8 @@ def load_registry_file(engine: Engine, root: Path, landed: LandedFile, run_id: s
     docs = _pending_docs(run_id)
     label = _docs_label("extract", [landed])
     at = _now()
-    with wh.transaction(engine) as conn:
-        forget_files(conn, [landed.path])
-        note_change(conn, landed.file_date, run_id)
+    savepoint = conn.begin_nested()
+    try:
         # a big extract into a (nearly) empty table: COPY without indexes, then build them (wh.indexes_dropped)
         incoming = max((csv_file.lines or 0) - 1, 0)
         bulk = incoming >= BULK_LOAD_MIN_ROWS and incoming >= wh.estimated_rows(conn, "ektp_ingest.registry_resident")
@@ -388,6 +492,13 @@ def load_registry_file(engine: Engine, root: Path, landed: LandedFile, run_id: s
             outcome.reasons["duplicate_nik"] = duplicates
         outcome.rejected = sum(outcome.reasons.values())
         outcome.loaded = outcome.rows - outcome.rejected
+        if not accepts(outcome.loaded, previous, accept_dates, landed.file_date):
+            savepoint.rollback()
+            return _refuse(conn, landed, outcome, previous, run_id)
+        if previous is not None and 2 * outcome.loaded < previous.valid_rows:
+            log.warning("%s is implausible (%d valid rows, fewer than half of the %d of extract %s) and accepted: "
+                        "EKTP_ACCEPT_EXTRACT names its date", landed.path, outcome.loaded, previous.valid_rows,
+                        previous.extract_date)
         record_manifest(conn, landed, run_id, status="loaded", rows=outcome.rows, rejected=outcome.rejected)
         if duplicates:  # residents were removed after they were counted: count again, in SQL
             wh.run_sql(conn, "load/insert_extract_target", {"extract_date": landed.file_date})
@@ -399,9 +510,12 @@ def load_registry_file(engine: Engine, root: Path, landed: LandedFile, run_id: s
             "extract_date": landed.file_date, "file_path": landed.path, "rows_received": outcome.rows,
             "rows_rejected": outcome.rejected,
         })
-    log.info("%s: %s, %d rows, %d rejected %s", landed.path, outcome.status, outcome.rows, outcome.rejected,
-             outcome.reasons)
-    docs.build()
+    except BaseException:
+        if savepoint.is_active:
+            savepoint.rollback()
+        raise
+    savepoint.commit()
+    docs_out.append(docs)
     return outcome
 
 

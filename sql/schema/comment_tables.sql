@@ -108,7 +108,7 @@ COMMENT ON TABLE ektp_ingest.file_manifest IS
 COMMENT ON COLUMN ektp_ingest.file_manifest.status IS
     'loaded | rejected_file (reason says why) | duplicate_delivery (identical bytes to duplicate_of).';
 COMMENT ON COLUMN ektp_ingest.file_manifest.row_count IS
-    'Data rows received (NULL for a rejected file).';
+    'Data rows received (NULL for a rejected file, except an implausible extract, which keeps its counts).';
 COMMENT ON COLUMN ektp_ingest.file_manifest.site_code IS
     'Batch files: the site the whole file counts under in site_daily.';
 COMMENT ON TABLE ektp_ingest.recording IS

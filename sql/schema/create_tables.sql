@@ -20,7 +20,8 @@ CREATE TABLE IF NOT EXISTS ektp_ingest.file_manifest (
     sha256        TEXT NOT NULL,
     size_bytes    BIGINT NOT NULL,
     modified_ns   BIGINT,                 -- the file's mtime when it was read: unchanged files are not read again
-    row_count     BIGINT,                 -- data rows (not the header, not empty lines); NULL if rejected
+    row_count     BIGINT,                 -- data rows (not the header, not empty lines); NULL if rejected,
+                                          -- except an implausible extract (its counts are judged again)
     rows_rejected BIGINT,
     status        TEXT NOT NULL,          -- loaded | rejected_file | duplicate_delivery
     reason        TEXT,

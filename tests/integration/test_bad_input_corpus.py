@@ -48,11 +48,12 @@ def quiet_env(monkeypatch, tmp_path):
 
 
 def _needs_own_warehouse(case: dict) -> bool:
-    """Extracts, links, several runs, counts that other cases' rows would change (duplicates, matches), or
-    ``alone`` in the manifest (big files)."""
+    """Extracts, links, several runs, settings of their own (``env``), counts that other cases' rows would
+    change (duplicates, matches), or ``alone`` in the manifest (big files)."""
     paths = [f["path"] for f in case["files"]]
     expect = case["runs"][-1]["expect"]
     return (bool(case.get("alone")) or len(case["runs"]) > 1 or any("symlink_to" in f for f in case["files"])
+            or any("env" in r for r in case["runs"])
             or any(p.startswith(("registry/", "../")) for p in paths)
             or bool(set(expect) & {"matched", "targets", "extract_in_force", "site_daily", "duplicates"}))
 
@@ -97,6 +98,10 @@ def test_corpus_case_alone(case, tmp_path, quiet_env, migrated_sqlite):
     quiet_env.setenv("EKTP_LANDING_DIR", str(landing))
     quiet_env.setenv("AIRFLOW_CONN_EKTP_WAREHOUSE", url)
     for run in case["runs"]:
+        for name in {n for r in case["runs"] for n in r.get("env", {})}:  # a run's settings: only its own
+            quiet_env.delenv(name, raising=False)
+        for name, value in run.get("env", {}).items():
+            quiet_env.setenv(name, value)
         result = run_date(run["date"])
         check_outcome(url, landing, run["date"], run["expect"], f"{case['id']} after the run for {run['date']}")
         for load in result["loads"]:
