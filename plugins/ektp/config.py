@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import timedelta, timezone
+from datetime import date, timedelta, timezone
 from pathlib import Path
 
 #: WIB. Indonesia has no daylight saving time, so a fixed offset is exact (contract: UTC+7).
@@ -30,6 +30,8 @@ class Settings:
     #: a group's batch files are validated in slices of at most this many bytes, each written while the
     #: next is validated (bounds a task's memory: two slices at a time)
     slice_bytes: int
+    #: extract dates a person has checked and accepted although implausible (contract §2.1, ektp.plausibility)
+    accept_extract: frozenset[date] = frozenset()
 
     @property
     def data_docs_dir(self) -> Path:
@@ -51,7 +53,25 @@ def settings() -> Settings:
         group_bytes=int(os.environ.get("EKTP_GROUP_BYTES", str(64 << 20))),
         chunk_rows=int(os.environ.get("EKTP_CHUNK_ROWS", "500000")),
         slice_bytes=int(os.environ.get("EKTP_SLICE_BYTES", str(16 << 20))),
+        accept_extract=_dates("EKTP_ACCEPT_EXTRACT"),
     )
+
+
+def _dates(name: str) -> frozenset[date]:
+    """Comma-separated ISO dates; anything else fails the run (a mistyped date must not be ignored)."""
+    found = set()
+    for part in os.environ.get(name, "").split(","):
+        text = part.strip()
+        if not text:
+            continue
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            day = None
+        if day is None or day.isoformat() != text:
+            raise ValueError(f"{name}: {text!r} is not a date written YYYY-MM-DD")
+        found.add(day)
+    return frozenset(found)
 
 
 def warehouse_url() -> str:

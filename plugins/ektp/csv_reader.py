@@ -12,14 +12,21 @@ lines, or an empty line Arrow skips, breaks the equality), no malformed line may
 lone CR (a line end for the csv module) sends the file to the csv module. A file up to
 ``_WHOLE_FILE`` bytes is parsed whole before any row is handed out; a larger one is first counted
 (multithreaded, no rows kept), then streamed.
+
+A record longer than ``MAX_RECORD_CHARS`` is a malformed row whatever its fields: it is never held whole.
+The csv module's reader is fed bounded lines; where a record would grow past the limit, its end is found
+by :func:`_scan` (the same quoting rules) while its bytes are hashed, and only a prefix is kept
+(:class:`OversizedRecord`). A file with a line over the limit in bytes is read by the csv module.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,9 +37,17 @@ import numpy as np
 _BLOCK = 1 << 20
 _WHOLE_FILE = 64 << 20
 _ARROW_BLOCK = 4 << 20
-# A very long field is a row problem, not a crash: an unclosed quote early in a large file makes the
-# rest of the file one field (one malformed row). Fields are bounded by the file, not by the csv module.
-csv.field_size_limit(2**31 - 1)
+#: the longest record, in characters (its line ends inside it counted, its last one not): a longer one is a
+#: malformed_row, kept as a prefix, its size and its sha256 (docs/decisions.md)
+MAX_RECORD_CHARS = 1 << 20
+#: characters of an oversized record kept in the quarantine
+OVERSIZED_PREFIX_CHARS = 4096
+#: characters read at a time while an oversized record's end is looked for
+_PIECE = 1 << 20
+# The reader never feeds the csv module a record over MAX_RECORD_CHARS, so no field can be longer; the
+# module's own limit (128 KiB by default) would stop a record that is within ours.
+csv.field_size_limit(MAX_RECORD_CHARS)
+assert MAX_RECORD_CHARS >= _BLOCK, "the byte pass finds long lines only where they cross a block boundary"
 
 
 class RejectedFile(Exception):
@@ -41,6 +56,16 @@ class RejectedFile(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+class OversizedRecord(list):
+    """The fields of a record over ``MAX_RECORD_CHARS``: only its first characters, as one field, plus the
+    size in bytes (UTF-8) and the sha256 of the whole record as in the file (its last line end excluded)."""
+
+    def __init__(self, prefix: str, size: int, sha256: str):
+        super().__init__([prefix])
+        self.size = size
+        self.sha256 = sha256
 
 
 class _NotOneRecordPerLine(Exception):
@@ -91,6 +116,8 @@ class CsvFile:
     #: counts), and whether a CR not followed by LF occurs (then only the csv module reads the file)
     lines: int | None = None
     lone_cr: bool = True
+    #: whether a line is longer than MAX_RECORD_CHARS bytes (then only the csv module reads the file)
+    long_line: bool = True
     #: known after the first read: whether Arrow's one-record-per-line reading was verified
     one_record_per_line: bool | None = None
     #: opens the file for binary reading: every read goes through it (a landed file: ``landing.open_landed``)
@@ -101,7 +128,8 @@ class CsvFile:
 
     def chunks(self, chunk_rows: int) -> Iterator[Chunk]:
         """Data records in order. Row numbers count records from 1 (header and empty lines excluded)."""
-        if self.lines is not None and not self.lone_cr and self.one_record_per_line is not False:
+        if self.lines is not None and not self.lone_cr and not self.long_line \
+                and self.one_record_per_line is not False:
             try:
                 records = self._arrow_chunks(chunk_rows)
             except _NotOneRecordPerLine:
@@ -115,18 +143,13 @@ class CsvFile:
     def _csv_module_chunks(self, chunk_rows: int) -> Iterator[Chunk]:
         width = len(self.header)
         with io.TextIOWrapper(self.open(), encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh, strict=False)
-            next(reader)
+            records = _Records(fh).read()
+            next(records, None)  # the header
             chunk = _empty_chunk(self.header)
             row_number = 0
-            line_start = reader.line_num + 1
-            for fields in reader:
-                line = line_start
-                line_start = reader.line_num + 1
-                if not fields or (len(fields) == 1 and not fields[0].strip()):
-                    continue  # an empty line is not a row
+            for fields, line in records:
                 row_number += 1
-                if len(fields) != width:
+                if len(fields) != width or isinstance(fields, OversizedRecord):
                     chunk.malformed.append((row_number, line, fields))
                 else:
                     for name, value in zip(self.header, fields, strict=True):
@@ -138,7 +161,6 @@ class CsvFile:
                     chunk = _empty_chunk(self.header)
             if len(chunk) or chunk.malformed or row_number == 0:
                 yield chunk
-
 
     # --- the Arrow reader ---------------------------------------------------------------------------
 
@@ -165,7 +187,7 @@ class CsvFile:
         assert self.lines is not None
         if valid + len(malformed) != max(self.lines - 1, 0):
             raise _NotOneRecordPerLine
-        if any(_blank(_fields(text)) for _, text in malformed):
+        if any(_blank_line(text) for _, text in malformed):
             raise _NotOneRecordPerLine
         if self._last_record_spans_lines():
             raise _NotOneRecordPerLine
@@ -264,8 +286,170 @@ def _fields(text: str) -> list[str]:
     return next(csv.reader([text], strict=False), [])
 
 
-def _blank(fields: list[str]) -> bool:
-    return not fields or (len(fields) == 1 and not fields[0].strip())
+def _blank_line(text: str) -> bool:
+    """An empty line (contract §2.1): nothing but whitespace. A quoted empty field (``""``) is a row."""
+    return not text.strip() and '"' not in text
+
+
+def _content_length(line: str) -> int:
+    """Characters of a line without its line end (LF, CRLF or a lone CR)."""
+    if line.endswith("\n"):
+        return len(line) - (2 if line.endswith("\r\n") else 1)
+    return len(line) - line.endswith("\r")
+
+
+class _Records:
+    """The records of a text file opened with ``newline=""`` as (fields, line number where it starts), empty
+    lines left out; the first is the header. Memory stays bounded whatever the file: see :func:`_scan`."""
+
+    def __init__(self, fh):
+        self._fh = fh
+        self._ahead = ""  # what was read beyond the last piece handed out
+        self.lines = 0  # physical lines read so far
+        self._record: list[str] = []  # the lines of the current record, while the csv module reads it
+        self._chars = 0
+        self._over: str | None = None  # the line that would have made the current record too long
+
+    def _readline(self, size: int, piece: str | None = None) -> str:
+        """The next line with its line end, or its next ``size`` characters (a longer line comes in pieces).
+        ``piece``: what was just read (with ``size``), to complete."""
+        if piece is None:
+            piece, self._ahead = self._ahead, ""
+            if len(piece) < size and not piece.endswith(("\n", "\r")):
+                piece += self._fh.readline(size - len(piece))
+        if piece.endswith("\r") and len(piece) >= size:  # the size may have cut a CRLF after its CR
+            after = self._fh.readline(size)
+            if after == "\n":
+                piece += after
+            else:
+                self._ahead = after
+        return piece
+
+    def _feed(self) -> Iterator[str]:
+        """Lines for csv.reader; it ends (that reader sees the end of the file) at a line that would make the
+        current record longer than the limit, which is left in ``_over``. The lines of the current record are
+        kept in ``_record`` (at most the limit) and counted into ``lines`` when it ends."""
+        size, readline, record = MAX_RECORD_CHARS + 2, self._fh.readline, self._record  # + a line end
+        while True:
+            if self._ahead:
+                line = self._readline(size)
+            else:
+                line = readline(size)
+                if len(line) >= size:  # a longer line comes in pieces; a CRLF may be cut after its CR
+                    line = self._readline(size, line)
+            if not line:
+                return
+            if len(line) > MAX_RECORD_CHARS - self._chars \
+                    and _content_length(line) > MAX_RECORD_CHARS - self._chars:
+                self._over = line
+                return
+            self._chars += len(line)
+            record.append(line)
+            yield line
+
+    def read(self) -> Iterator[tuple[list[str], int]]:
+        while True:
+            record = self._record
+            reader = csv.reader(self._feed(), strict=False)
+            while True:
+                self.lines += len(record)
+                record.clear()
+                self._chars, start = 0, self.lines + 1
+                fields = next(reader, None)
+                if self._over is not None:
+                    break
+                if fields is None:
+                    return
+                if not fields or (len(fields) == 1 and not fields[0].strip()
+                                  and len(record) == 1 and '"' not in record[0]):
+                    continue  # an empty line is not a row (a record over several lines holds a quote)
+                yield fields, start
+            self.lines += len(record)
+            # the csv module read the record up to the line that would make it too long (its fields then are
+            # a partial record, dropped): the rest is scanned, hashed and counted, never held
+            oversized = self._oversized(quoted=bool(record))
+            self._over = None
+            record.clear()
+            if oversized is not None:
+                yield oversized, start
+
+    def _oversized(self, quoted: bool) -> OversizedRecord | None:
+        """The record the csv module stopped at: its lines so far, then ``_over`` and what follows up to its
+        end. ``quoted``: the record goes on past a line end, which only a quoted field does. None for a long
+        line of nothing but whitespace (an empty line)."""
+        digest, size, prefix, blank = hashlib.sha256(), 0, [], True
+        kept = 0
+
+        def take(text: str) -> None:
+            nonlocal size, kept, blank
+            data = text.encode("utf-8")
+            digest.update(data)
+            size += len(data)
+            if kept < OVERSIZED_PREFIX_CHARS:
+                prefix.append(text[:OVERSIZED_PREFIX_CHARS - kept])
+                kept += len(prefix[-1])
+            blank = blank and _blank_line(text)
+
+        for line in self._record:
+            take(line)
+        state = _QUOTED if quoted else _START
+        # the line end of the last piece is the record's only if more of the record follows it
+        piece, line_end, new_line = self._over, "", True
+        while piece:
+            if new_line:
+                self.lines += 1
+            take(line_end)
+            end, state = _scan(piece, state)
+            if end is not None:
+                take(piece[:end])
+                break
+            content = _content_length(piece)
+            take(piece[:content])
+            line_end, new_line = piece[content:], content < len(piece)
+            piece = self._readline(_PIECE)
+        return None if blank else OversizedRecord("".join(prefix), size, digest.hexdigest())
+
+
+# the csv module's states that matter for where a record ends (default dialect, strict=False)
+_START, _FIELD, _QUOTED, _QUOTE = range(4)
+_QUOTED_FIELD = r'"[^"]*+(?:""[^"]*+)*+"[^,\r\n]*+'  # a closed quoted field (after it, quotes are literal)
+_COMPLETE_FIELDS = re.compile(rf'(?:(?:{_QUOTED_FIELD}|[^,\r\n"][^,\r\n]*+)?,)*+')
+_UNQUOTED_STOP = re.compile(r'[\r\n]|,"')
+
+
+def _scan(text: str, state: int) -> tuple[int | None, int]:
+    """Where in ``text`` the record ends (the index of its line end) and the state after ``text`` when it does
+    not, by the csv module's rules: a line end ends the record unless inside quotes; a quote opens a quoted
+    field only at the start of a field; ``""`` inside one is a quote. Runs of whole fields are skipped by one
+    regular expression, so a line of millions of fields is not walked in Python."""
+    i, n = 0, len(text)
+    while i < n:
+        if state == _START:
+            i = _COMPLETE_FIELDS.match(text, i).end()
+            if i == n:
+                break
+            if text[i] == '"':
+                state, i = _QUOTED, i + 1
+                continue
+            state = _FIELD
+        if state == _FIELD:
+            found = _UNQUOTED_STOP.search(text, i)
+            if found is None:
+                return None, _START if text.endswith(",") else _FIELD
+            if found.group() != ',"':
+                return found.start(), _START
+            state, i = _QUOTED, found.end()
+        elif state == _QUOTED:
+            i = text.find('"', i)
+            if i < 0:
+                return None, _QUOTED
+            state, i = _QUOTE, i + 1
+        else:  # _QUOTE: a quote inside a quoted field; the next character says what it was
+            c = text[i]
+            if c in "\r\n":
+                return i, _START
+            state, i = {'"': _QUOTED, ",": _START}.get(c, _FIELD), i + 1
+    return None, state
 
 
 def _empty_chunk(header: list[str]) -> Chunk:
@@ -280,9 +464,17 @@ def open_csv(path: Path, required: tuple[str, ...], opener: Callable[[], BinaryI
     first = ""
     newlines = crs = crlfs = 0
     last = b""
+    since_newline, long_line = 0, False  # bytes since the last LF; whether a line is over MAX_RECORD_CHARS bytes
     with (opener or _open_path(path))() as fh:
         while block := fh.read(_BLOCK):
             newlines += block.count(b"\n")
+            first_newline = block.find(b"\n")
+            if first_newline < 0:
+                since_newline += len(block)
+            else:  # lines inside a block are shorter than the limit: only those crossing a boundary can be longer
+                long_line = long_line or since_newline + first_newline > MAX_RECORD_CHARS
+                since_newline = len(block) - block.rfind(b"\n") - 1
+            long_line = long_line or since_newline > MAX_RECORD_CHARS
             if b"\r" in block or last == b"\r":
                 crs += block.count(b"\r")
                 crlfs += block.count(b"\r\n") + (last == b"\r" and block[:1] == b"\n")
@@ -305,7 +497,7 @@ def open_csv(path: Path, required: tuple[str, ...], opener: Callable[[], BinaryI
     if missing:
         raise RejectedFile(f"missing required column(s): {', '.join(missing)}")
     lines = newlines + (last not in (b"", b"\n"))
-    return CsvFile(path, header, lines=lines, lone_cr=crs != crlfs, opener=opener)
+    return CsvFile(path, header, lines=lines, lone_cr=crs != crlfs, opener=opener, long_line=long_line)
 
 
 def _header(text: str) -> list[str]:

@@ -27,20 +27,35 @@ ISO_TIMESTAMP_WITH_OFFSET = re.compile(
 )
 
 
+#: digits of a fraction of a second after the sixth: dropped, so every timestamp parses in microseconds
+_FRACTION = r"[.,]([0-9]{1,6})[0-9]*"
+#: the instants a recorded_at may be: from 0001-01-01 00:00 UTC (what Python and every tool reading the
+#: warehouse can hold) to the last instant whose WIB date is 9999-12-31
+FIRST_INSTANT = pd.Timestamp("0001-01-01T00:00:00+00:00").as_unit("us")
+END_INSTANT = pd.Timestamp("9999-12-31T17:00:00+00:00").as_unit("us")
+
+
 def parse_iso_dates(values: pd.Series) -> pd.Series:
-    """Strict ``YYYY-MM-DD`` to datetime64; NaT when not that spelling or not a real date."""
+    """Strict ``YYYY-MM-DD`` to datetime64[us]; NaT when not that spelling or not a real date (year 0000 is none).
+
+    Microseconds, never nanoseconds: datetime64[ns] holds only 1677-2262, and 9999-12-31 must stay itself."""
     s = values.astype("string")
-    spelled = s.str.fullmatch(ISO_DATE).fillna(False).astype(bool)
-    parsed = pd.to_datetime(s.where(spelled), format="%Y-%m-%d", errors="coerce")
-    return parsed
+    spelled = (s.str.fullmatch(ISO_DATE) & ~s.str.startswith("0000")).fillna(False).astype(bool)
+    return pd.to_datetime(s.where(spelled), format="%Y-%m-%d", errors="coerce").astype("datetime64[us]")
 
 
 def parse_iso_timestamps(values: pd.Series) -> pd.Series:
-    """ISO 8601 timestamps that carry an offset, as UTC; NaT otherwise."""
+    """ISO 8601 timestamps that carry an offset, as UTC microseconds; NaT otherwise, and outside
+    [FIRST_INSTANT, END_INSTANT).
+
+    The fraction is cut to six digits before parsing: pandas picks nanoseconds for a whole column when one
+    value has more, and nanoseconds cannot hold years outside 1677-2262, so a row's validity would depend
+    on the other rows of its batch."""
     s = values.astype("string")
-    spelled = s.str.fullmatch(ISO_TIMESTAMP_WITH_OFFSET).fillna(False).astype(bool)
-    return pd.to_datetime(s.where(spelled).str.replace(",", ".", regex=False),
-                          format="ISO8601", utc=True, errors="coerce")
+    spelled = (s.str.fullmatch(ISO_TIMESTAMP_WITH_OFFSET) & ~s.str.startswith("0000")).fillna(False).astype(bool)
+    text = s.where(spelled).str.replace(_FRACTION, r".\1", regex=True)
+    parsed = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce").astype("datetime64[us, UTC]")
+    return parsed.where((parsed >= FIRST_INSTANT) & (parsed < END_INSTANT))
 
 
 def _metric(name: str, check):

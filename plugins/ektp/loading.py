@@ -24,9 +24,18 @@ from sqlalchemy.engine import Connection, Engine
 from ektp import nik
 from ektp import warehouse as wh
 from ektp.config import settings
-from ektp.csv_reader import Chunk, CsvFile, RejectedFile, open_csv
-from ektp.landing import BATCH, LandedFile, RefusedFile, VanishedFile, fingerprint_unless_unchanged, open_landed
+from ektp.csv_reader import Chunk, CsvFile, OversizedRecord, RejectedFile, open_csv
+from ektp.landing import (
+    BATCH,
+    REGISTRY,
+    LandedFile,
+    RefusedFile,
+    VanishedFile,
+    fingerprint_unless_unchanged,
+    open_landed,
+)
 from ektp.planning import slice_files
+from ektp.plausibility import IMPLAUSIBLE, Verdict, accepts, advice, refusal
 from ektp.safe_text import escaped
 from ektp.validation import (
     BATCH_REQUIRED,
@@ -91,6 +100,9 @@ def _now() -> datetime:
 
 
 def _raw_record(header: list[str], fields: list[str]) -> str:
+    if isinstance(fields, OversizedRecord):  # never held whole: what identifies it in the landed file
+        return json.dumps({"_oversized": {"prefix": fields[0], "bytes": fields.size, "sha256": fields.sha256}},
+                          ensure_ascii=False)
     if len(fields) != len(header):
         return json.dumps({"_fields": fields}, ensure_ascii=False)
     return json.dumps(dict(zip(header, fields, strict=True)), ensure_ascii=False)
@@ -147,12 +159,38 @@ def record_manifest(conn: Connection, landed: LandedFile, run_id: str, **entry) 
     wh.run_sql(conn, "load/insert_file_manifest", _manifest_entry(landed, run_id, **entry))
 
 
-def reject_file(conn: Connection, landed: LandedFile, reason: str, run_id: str) -> None:
+def reject_file(conn: Connection, landed: LandedFile, reason: str, run_id: str, *, rows: int | None = None,
+                rejected: int | None = None) -> None:
+    """``rows``/``rejected``: the counts of a file that was read (an implausible extract), else none."""
     wh.run_sql(conn, "load/insert_rejected_file", {
         "file_path": landed.path, "file_kind": landed.kind, "file_date": landed.file_date,
         "sha256": landed.sha256, "reason": reason, "rejected_at": _now(), "run_id": run_id,
     })
-    record_manifest(conn, landed, run_id, status="rejected_file", reason=reason)
+    record_manifest(conn, landed, run_id, status="rejected_file", reason=reason, rows=rows, rejected=rejected)
+
+
+def skip_files(conn: Connection, duplicates: Iterable[tuple[LandedFile, str]], removed: Iterable[tuple[str, date]],
+               run_id: str, refused: Iterable[tuple[LandedFile, str]] = (),
+               retimed: Iterable[tuple[str, str, int | None, int | None]] = ()) -> None:
+    """Duplicate deliveries are recorded (rows not loaded); files that cannot be read safely are rejected;
+    files gone from the landing area are forgotten; unchanged files get their new times (path, sha256,
+    mtime, ctime), or every later run would read them again."""
+    for landed, original in duplicates:
+        forget_files(conn, [landed.path])
+        record_manifest(conn, landed, run_id, status="duplicate_delivery", duplicate_of=original,
+                        reason=f"identical bytes to {original}")
+        note_change(conn, landed.file_date, run_id)
+        log.info("duplicate delivery %s (identical to %s): skipped", escaped(landed.path), escaped(original))
+    for landed, reason in refused:
+        forget_files(conn, [landed.path])
+        reject_file(conn, landed, reason, run_id)
+        note_change(conn, landed.file_date, run_id)
+    for path, day in removed:
+        forget_files(conn, [path])
+        note_change(conn, day, run_id)
+        log.warning("%s is no longer in the landing area: its rows are withdrawn", escaped(path))
+    wh.run_sql_many(conn, "load/update_file_times", [
+        {"file_path": p, "sha256": sha, "modified_ns": m, "changed_ns": c} for p, sha, m, c in retimed])
 
 
 # --- batches -----------------------------------------------------------------------------------
@@ -394,38 +432,129 @@ def _result_rows(paths: pd.Series, result: SuiteResult, at: datetime, run_id: st
 
 # --- registry extracts ----------------------------------------------------------------------
 
-def load_registry_file(engine: Engine, root: Path, landed: LandedFile, run_id: str,
-                       chunk_rows: int) -> FileOutcome:
-    """Validate an extract in chunks and replace it; duplicate NIKs are found over the whole file in SQL.
+def load_registry_file(engine: Engine, root: Path, landed: LandedFile, run_id: str, chunk_rows: int,
+                       accept_dates: frozenset[date] | None = None) -> FileOutcome:
+    """One extract: :func:`load_registry_files` with no other change."""
+    outcomes = load_registry_files(engine, root, [landed], run_id, chunk_rows, accept_dates)
+    return next(o for o in outcomes if o.path == landed.path)
+
+
+def load_registry_files(engine: Engine, root: Path, files: list[LandedFile], run_id: str, chunk_rows: int,
+                        accept_dates: frozenset[date] | None = None, duplicates: list[tuple[LandedFile, str]] = (),
+                        removed: list[tuple[str, date]] = (),
+                        refused: list[tuple[LandedFile, str]] = ()) -> list[FileOutcome]:
+    """Load ``files`` (extracts), record ``duplicates``, ``refused`` and ``removed`` registry files, and bring
+    every extract's plausibility verdict up to date (``ektp.plausibility``), in one transaction.
+
+    The extracts are walked in date order, each judged against the latest earlier accepted one: a file of
+    ``files`` is validated and loaded in a savepoint, rolled back if it is refused; an extract loaded before
+    keeps its rows unless its verdict changed (refused: its rows are removed; accepted: it is read again).
+    One transaction, so a killed run leaves no extract judged against a predecessor that did not commit.
 
     An extract that cannot be read safely is rejected, and one that is gone is forgotten, as in
-    :func:`load_batch_files`, also when that shows while its rows are read."""
-    set_aside: dict[str, str | None] = {}
+    :func:`load_batch_files`, also when that shows while its rows are read (the transaction is rolled back
+    and the work done again with that file set aside). Returns the outcomes of the files loaded, refused or
+    rejected."""
+    accept_dates = settings().accept_extract if accept_dates is None else accept_dates
+    set_aside: dict[str, str | None] = {}  # path: why it is not read (None: it vanished)
     while True:
         try:
-            return _load_registry_file(engine, root, landed, run_id, chunk_rows, set_aside)
+            return _load_registry_files(engine, root, files, run_id, chunk_rows, accept_dates, duplicates,
+                                        removed, refused, set_aside)
         except (RefusedFile, VanishedFile) as exc:
-            if exc.path != landed.path or exc.path in set_aside:
+            if exc.path in set_aside:
                 raise
             set_aside[exc.path] = exc.reason if isinstance(exc, RefusedFile) else None
 
 
-def _load_registry_file(engine: Engine, root: Path, landed: LandedFile, run_id: str, chunk_rows: int,
-                        set_aside: dict[str, str | None]) -> FileOutcome:
-    try:
-        landed, csv_file, reason = _open_for_load(root, landed, REGISTRY_REQUIRED, set_aside)
-    except VanishedFile:
-        log.warning("%s is no longer in the landing area: its rows are withdrawn", escaped(landed.path))
-        with wh.transaction(engine) as conn:
+def _load_registry_files(engine: Engine, root: Path, files: list[LandedFile], run_id: str, chunk_rows: int,
+                         accept_dates: frozenset[date], duplicates: list[tuple[LandedFile, str]],
+                         removed: list[tuple[str, date]], refused: list[tuple[LandedFile, str]],
+                         set_aside: dict[str, str | None]) -> list[FileOutcome]:
+    opened = {}
+    gone: list[LandedFile] = []
+    for landed in sorted(files, key=lambda f: f.file_date):
+        try:
+            opened[landed.path] = _open_for_load(root, landed, REGISTRY_REQUIRED, set_aside)
+        except VanishedFile:
+            gone.append(landed)
+    outcomes: list[FileOutcome] = []
+    docs: list = []  # Data Docs of the extracts loaded, built once the transaction has committed
+    with wh.transaction(engine) as conn:
+        skip_files(conn, duplicates, [*removed, *((f.path, f.file_date) for f in gone)], run_id, refused)
+        recorded = {r.file_path: r for r in wh.query(conn, "load/select_judged_extracts",
+                                                     {"refused": f"{IMPLAUSIBLE}%"})}
+        previous: Verdict | None = None
+        for path in sorted(set(opened) | set(recorded), key=lambda p: (p.split("/")[1], p)):
+            if path in opened:
+                outcome = _load_extract(conn, root, *opened[path], run_id, chunk_rows, previous, accept_dates, docs)
+            else:
+                outcome = _judge_again(conn, root, recorded[path], run_id, chunk_rows, previous, accept_dates, docs,
+                                       set_aside)
+            if outcome is None:  # loaded before, and its verdict stands
+                row = recorded[path]
+                if row.status == "loaded":
+                    previous = Verdict(_day(row.file_date), row.row_count - row.rows_rejected, True)
+                continue
+            outcomes.append(outcome)
+            if outcome.status == "loaded":
+                previous = Verdict(_day(path.split("/")[1]), outcome.loaded, True)
+    for pending in docs:
+        pending.build()
+    outcomes += [FileOutcome(f.path, "vanished") for f in gone]
+    for out in outcomes:
+        log.info("%s: %s, %d rows, %d rejected %s", escaped(out.path), out.status, out.rows, out.rejected,
+                 out.reasons)
+    return outcomes
+
+
+def _day(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)  # SQLite returns ISO text
+
+
+def _judge_again(conn: Connection, root: Path, row, run_id: str, chunk_rows: int, previous: Verdict | None,
+                 accept_dates: frozenset[date], docs: list, set_aside: dict[str, str | None]) -> FileOutcome | None:
+    """An extract loaded or refused before, under the chain as it is now: None if its verdict stands."""
+    day, valid = _day(row.file_date), row.row_count - row.rows_rejected
+    now = accepts(valid, previous, accept_dates, day)
+    if now == (row.status == "loaded"):
+        return None
+    landed = LandedFile(row.file_path, REGISTRY, day, row.size_bytes, row.sha256, row.modified_ns, row.changed_ns)
+    if now:  # refused before, accepted now (an earlier extract changed, or EKTP_ACCEPT_EXTRACT names it)
+        try:
+            opened = _open_for_load(root, landed, REGISTRY_REQUIRED, set_aside)
+        except VanishedFile:  # gone since the plan: as a removed file, its rows (none) go
             forget_files(conn, [landed.path])
-            note_change(conn, landed.file_date, run_id)
-        return FileOutcome(landed.path, "vanished")
-    if csv_file is None:
-        with wh.transaction(engine) as conn:
-            forget_files(conn, [landed.path])
-            note_change(conn, landed.file_date, run_id)
-            reject_file(conn, landed, reason, run_id)
-        return FileOutcome(landed.path, "rejected_file", reason=reason)
+            note_change(conn, day, run_id)
+            return FileOutcome(landed.path, "vanished")
+        return _load_extract(conn, root, *opened, run_id, chunk_rows, previous, accept_dates, docs)
+    # accepted before, refused now: its rows go, without reading the file again
+    forget_files(conn, [landed.path])
+    note_change(conn, day, run_id)
+    return _refuse(conn, landed, FileOutcome(landed.path, "loaded", rows=row.row_count, rejected=row.rows_rejected,
+                                             loaded=valid), previous, run_id)
+
+
+def _refuse(conn: Connection, landed: LandedFile, outcome: FileOutcome, previous: Verdict, run_id: str) -> FileOutcome:
+    """Record an implausible extract as a rejected file, with its counts (so that a later run can judge it again
+    without reading it)."""
+    reason = refusal(outcome.loaded, previous)
+    log.warning("%s", advice(escaped(landed.path), outcome.loaded, previous))
+    reject_file(conn, landed, reason, run_id, rows=outcome.rows, rejected=outcome.rejected)
+    return FileOutcome(landed.path, "rejected_file", reason=reason)  # a rejected file's rows count nowhere
+
+
+def _load_extract(conn: Connection, root: Path, landed: LandedFile, csv_file: CsvFile | None, rejection: str | None,
+                  run_id: str, chunk_rows: int, previous: Verdict | None, accept_dates: frozenset[date],
+                  docs_out: list) -> FileOutcome:
+    """Validate an extract in chunks and replace it; duplicate NIKs are found over the whole file in SQL. The
+    valid rows are known only at the end: an implausible extract's writes are rolled back to a savepoint.
+    A loaded extract's pending Data Docs are added to ``docs_out``."""
+    forget_files(conn, [landed.path])
+    note_change(conn, landed.file_date, run_id)
+    if csv_file is None:  # _open_for_load logged why
+        reject_file(conn, landed, rejection, run_id)
+        return FileOutcome(landed.path, "rejected_file", reason=rejection)
 
     suite = load_suite("registry_extract")
     tally = _ExtractTally(FileOutcome(landed.path, "loaded"))
@@ -433,9 +562,8 @@ def _load_registry_file(engine: Engine, root: Path, landed: LandedFile, run_id: 
     docs = _pending_docs(run_id)
     label = _docs_label("extract", [landed])
     at = _now()
-    with wh.transaction(engine) as conn:
-        forget_files(conn, [landed.path])
-        note_change(conn, landed.file_date, run_id)
+    savepoint = conn.begin_nested()
+    try:
         # a big extract into a (nearly) empty table: COPY without indexes, then build them (wh.indexes_dropped)
         incoming = max((csv_file.lines or 0) - 1, 0)
         bulk = incoming >= BULK_LOAD_MIN_ROWS and incoming >= wh.estimated_rows(conn, "ektp_ingest.registry_resident")
@@ -452,6 +580,13 @@ def _load_registry_file(engine: Engine, root: Path, landed: LandedFile, run_id: 
             outcome.reasons["duplicate_nik"] = duplicates
         outcome.rejected = sum(outcome.reasons.values())
         outcome.loaded = outcome.rows - outcome.rejected
+        if not accepts(outcome.loaded, previous, accept_dates, landed.file_date):
+            savepoint.rollback()
+            return _refuse(conn, landed, outcome, previous, run_id)
+        if previous is not None and 2 * outcome.loaded < previous.valid_rows:
+            log.warning("%s is implausible (%d valid rows, fewer than half of the %d of extract %s) and accepted: "
+                        "EKTP_ACCEPT_EXTRACT names its date", escaped(landed.path), outcome.loaded, previous.valid_rows,
+                        previous.extract_date)
         record_manifest(conn, landed, run_id, status="loaded", rows=outcome.rows, rejected=outcome.rejected)
         if duplicates:  # residents were removed after they were counted: count again, in SQL
             wh.run_sql(conn, "load/insert_extract_target", {"extract_date": landed.file_date})
@@ -463,9 +598,12 @@ def _load_registry_file(engine: Engine, root: Path, landed: LandedFile, run_id: 
             "extract_date": landed.file_date, "file_path": landed.path, "rows_received": outcome.rows,
             "rows_rejected": outcome.rejected,
         })
-    log.info("%s: %s, %d rows, %d rejected %s", escaped(landed.path), outcome.status, outcome.rows, outcome.rejected,
-             outcome.reasons)
-    docs.build()
+    except BaseException:
+        if savepoint.is_active:
+            savepoint.rollback()
+        raise
+    savepoint.commit()
+    docs_out.append(docs)
     return outcome
 
 

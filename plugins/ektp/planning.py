@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from ektp import warehouse as wh
 from ektp.landing import REGISTRY, LandedFile, RefusedFile, VanishedFile, fingerprint_unless_unchanged, scan_landing
+from ektp.plausibility import IMPLAUSIBLE, Verdict, stale
 from ektp.safe_text import escaped
 
 log = logging.getLogger(__name__)
@@ -35,24 +36,41 @@ class LoadPlan:
     #: unchanged bytes whose times the manifest has otherwise (touched, chmod-ed, or recorded before ctimes
     #: were): their times are recorded, or every later run would read them again
     retimed: list[LandedFile] = field(default_factory=list)
+    #: extracts whose recorded plausibility verdict no longer follows from the chain (ektp.plausibility)
+    stale_verdicts: list[date] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     unchanged: int = 0
 
     def work_items(self) -> list[dict]:
         """One item per mapped load task (paths, dates and hashes only: never row content).
 
-        Extracts come first: each is large and is its own item; batch files come in bounded groups.
+        Extracts come first, all in one item: each one's plausibility depends on the earlier ones, so they are
+        judged in date order in one transaction, with the registry files that became duplicates, cannot be read
+        safely or left the landing area. Batch files come in bounded groups.
         """
         items: list[dict] = []
-        if self.duplicates or self.removed or self.refused or self.retimed:
-            items.append({"action": "record_skipped",
-                          "duplicates": [[f.to_xcom(), of] for f, of in self.duplicates],
-                          "removed": [[p, d.isoformat()] for p, d in self.removed],
-                          "refused": [[f.to_xcom(), why] for f, why in self.refused],
-                          "retimed": [[f.path, f.sha256, f.modified_ns, f.changed_ns] for f in self.retimed]})
-        items += [{"action": "load_registry", "file": f.to_xcom()} for f in self.registry_files]
+        batch, registry = self._skipped(registry=False), self._skipped(registry=True)
+        if any(batch) or self.retimed:
+            items.append(_skipped_item("record_skipped", *batch) | {
+                "retimed": [[f.path, f.sha256, f.modified_ns, f.changed_ns] for f in self.retimed]})
+        if self.registry_files or any(registry) or self.stale_verdicts:
+            items.append(_skipped_item("load_registry", *registry) | {
+                "files": [f.to_xcom() for f in self.registry_files]})
         items += [{"action": "load_batches", "files": [f.to_xcom() for f in g]} for g in self.batch_groups]
         return items
+
+    def _skipped(self, registry: bool) -> tuple[list, list, list]:
+        """The duplicate deliveries, removed files and refused files of one kind: registry files, or batch files."""
+        return ([(f, of) for f, of in self.duplicates if (f.kind == REGISTRY) == registry],
+                [(p, d) for p, d in self.removed if p.startswith(f"{REGISTRY}/") == registry],
+                [(f, why) for f, why in self.refused if (f.kind == REGISTRY) == registry])
+
+
+def _skipped_item(action: str, duplicates: list[tuple[LandedFile, str]], removed: list[tuple[str, date]],
+                  refused: list[tuple[LandedFile, str]]) -> dict:
+    return {"action": action, "duplicates": [[f.to_xcom(), of] for f, of in duplicates],
+            "removed": [[p, d.isoformat()] for p, d in removed],
+            "refused": [[f.to_xcom(), why] for f, why in refused]}
 
 
 def group_files(files: list[LandedFile], max_files: int, max_bytes: int) -> list[list[LandedFile]]:
@@ -106,7 +124,9 @@ def _fingerprint(root: Path, landed: LandedFile, seen) -> LandedFile:
     return fingerprint_unless_unchanged(root, landed, recorded)
 
 
-def plan_loads(engine: Engine, root: Path, report_date: date, files_per_group: int, group_bytes: int) -> LoadPlan:
+def plan_loads(engine: Engine, root: Path, report_date: date, files_per_group: int, group_bytes: int,
+               accept_dates: frozenset[date] = frozenset()) -> LoadPlan:
+    """``accept_dates``: EKTP_ACCEPT_EXTRACT (a change to it can change the verdicts on extracts)."""
     with engine.connect() as conn:
         manifest = {r.file_path: r for r in wh.query(conn, "plan/select_file_manifest")}
         latest = wh.query(conn, "plan/select_latest_published_date")[0].latest
@@ -158,6 +178,7 @@ def plan_loads(engine: Engine, root: Path, report_date: date, files_per_group: i
         if seen_date <= horizon and path not in present and not path.startswith(unlisted):
             plan.removed.append((path, seen_date))
 
+    plan.stale_verdicts = stale([_verdict(r) for r in manifest.values() if _judged(r)], accept_dates)
     batches = [f for f in to_load if f.kind != REGISTRY]
     plan.registry_files = [f for f in to_load if f.kind == REGISTRY]
     plan.batch_groups = group_files(batches, files_per_group, group_bytes)
@@ -165,6 +186,8 @@ def plan_loads(engine: Engine, root: Path, report_date: date, files_per_group: i
              "%d refused, %d removed, %d unchanged, %d ignored", report_date, horizon, len(batches),
              len(plan.batch_groups), len(plan.registry_files), len(plan.duplicates), len(plan.refused),
              len(plan.removed), plan.unchanged, len(plan.ignored))
+    if plan.stale_verdicts:
+        log.info("extracts to judge again for plausibility: %s", ", ".join(d.isoformat() for d in plan.stale_verdicts))
     return plan
 
 
@@ -181,3 +204,14 @@ def _plan_refused(plan: LoadPlan, landed: LandedFile, reason: str, seen) -> None
         plan.unchanged += 1
     else:
         plan.refused.append((landed, reason))
+
+
+def _judged(row) -> bool:
+    """An extract with a plausibility verdict: loaded, or refused as implausible."""
+    return row.file_kind == REGISTRY and (row.status == "loaded" or (
+        row.status == "rejected_file" and (row.reason or "").startswith(IMPLAUSIBLE)))
+
+
+def _verdict(row) -> Verdict:
+    day = date.fromisoformat(row.file_date) if isinstance(row.file_date, str) else row.file_date
+    return Verdict(day, row.row_count - row.rows_rejected, row.status == "loaded")

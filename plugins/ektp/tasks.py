@@ -44,7 +44,7 @@ def plan_file_loads(logical_date: datetime | None, run_after: datetime | None = 
     engine = _engine()
     migrate(engine)
     plan = plan_loads(engine, cfg.landing_dir, report_date_of(logical_date, run_after), cfg.files_per_group,
-                      cfg.group_bytes)
+                      cfg.group_bytes, cfg.accept_extract)
     return plan.work_items()
 
 
@@ -54,7 +54,8 @@ def describe_item(item: dict) -> str:
         files = item["files"]
         return f"{len(files)} batch files {files[0]['file_date']}..{files[-1]['file_date']}"
     if item["action"] == "load_registry":
-        return f"extract {item['file']['file_date']}"
+        dates = ", ".join(f["file_date"] for f in item["files"])
+        return f"extracts {dates}" if dates else "extract verdicts"
     return "duplicate deliveries and removed files"
 
 
@@ -64,44 +65,36 @@ def load_file_group(item: dict, run_id: str) -> dict:
     if action == "record_skipped":
         return record_skipped_files(item, run_id)
     if action == "load_registry":
-        return {"files": [load_registry_extract(item["file"], run_id)]}
+        return {"files": load_registry_extracts(item, run_id)}
     if action == "load_batches":
         return {"files": load_batch_group(item["files"], run_id)}
     raise ValueError(f"unknown work item {action!r}")
 
 
 def record_skipped_files(plan: dict, run_id: str) -> dict:
-    """Duplicate deliveries are recorded (rows not loaded); files that cannot be read safely are rejected;
-    files gone from the landing area are forgotten; unchanged files get their new times."""
+    """Batch files: duplicate deliveries are recorded (rows not loaded); files that cannot be read safely are
+    rejected; files gone from the landing area are forgotten; unchanged files get their new times."""
     from ektp import loading
     from ektp import warehouse as wh
-    from ektp.landing import LandedFile
-    from ektp.safe_text import escaped
 
-    engine = _engine()
-    refused = plan.get("refused", [])
-    retimed = plan.get("retimed", [])
-    with wh.transaction(engine) as conn:
-        for data, original in plan["duplicates"]:
-            landed = LandedFile.from_xcom(data)
-            loading.forget_files(conn, [landed.path])
-            loading.record_manifest(conn, landed, run_id, status="duplicate_delivery", duplicate_of=original,
-                                    reason=f"identical bytes to {original}")
-            loading.note_change(conn, landed.file_date, run_id)
-            log.info("duplicate delivery %s (identical to %s): skipped", escaped(landed.path), escaped(original))
-        for data, reason in refused:
-            landed = LandedFile.from_xcom(data)
-            loading.forget_files(conn, [landed.path])
-            loading.reject_file(conn, landed, reason, run_id)
-            loading.note_change(conn, landed.file_date, run_id)
-        for path, day in plan["removed"]:
-            loading.forget_files(conn, [path])
-            loading.note_change(conn, date.fromisoformat(day), run_id)
-            log.warning("%s is no longer in the landing area: its rows are withdrawn", escaped(path))
-        wh.run_sql_many(conn, "load/update_file_times", [
-            {"file_path": p, "sha256": sha, "modified_ns": m, "changed_ns": c} for p, sha, m, c in retimed])
-    return {"duplicates": len(plan["duplicates"]), "refused": len(refused), "removed": len(plan["removed"]),
-            "retimed": len(retimed)}
+    with wh.transaction(_engine()) as conn:
+        loading.skip_files(conn, *_skipped(plan), run_id, refused=_refused(plan),
+                           retimed=[tuple(r) for r in plan.get("retimed", [])])
+    return {"duplicates": len(plan["duplicates"]), "refused": len(plan.get("refused", [])),
+            "removed": len(plan["removed"]), "retimed": len(plan.get("retimed", []))}
+
+
+def _skipped(plan: dict) -> tuple[list, list]:
+    from ektp.landing import LandedFile
+
+    return ([(LandedFile.from_xcom(data), original) for data, original in plan["duplicates"]],
+            [(path, date.fromisoformat(day)) for path, day in plan["removed"]])
+
+
+def _refused(plan: dict) -> list:
+    from ektp.landing import LandedFile
+
+    return [(LandedFile.from_xcom(data), reason) for data, reason in plan.get("refused", [])]
 
 
 def load_batch_group(group: list[dict], run_id: str) -> list[dict]:
@@ -116,15 +109,18 @@ def load_batch_group(group: list[dict], run_id: str) -> list[dict]:
                                                 cfg.slice_bytes)]
 
 
-def load_registry_extract(landed: dict, run_id: str) -> dict:
+def load_registry_extracts(item: dict, run_id: str) -> list[dict]:
+    """Every extract change of the run, judged in date order (ektp.loading.load_registry_files)."""
     from dataclasses import asdict
 
     from ektp.landing import LandedFile
-    from ektp.loading import load_registry_file
+    from ektp.loading import load_registry_files
 
     cfg = settings()
-    return asdict(load_registry_file(_engine(), cfg.landing_dir, LandedFile.from_xcom(landed), run_id,
-                                     cfg.chunk_rows))
+    duplicates, removed = _skipped(item)
+    return [asdict(o) for o in load_registry_files(
+        _engine(), cfg.landing_dir, [LandedFile.from_xcom(f) for f in item["files"]], run_id, cfg.chunk_rows,
+        cfg.accept_extract, duplicates, removed, _refused(item))]
 
 
 def publish_coverage(logical_date: datetime | None, run_id: str, run_after: datetime | None = None) -> dict:

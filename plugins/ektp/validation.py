@@ -194,10 +194,11 @@ def prepare_batch(raw: pd.DataFrame, folder_dates: pd.Series) -> pd.DataFrame:
     out["sex"] = out["sex"].str.upper()
     from ektp.gx_expectations import parse_iso_dates, parse_iso_timestamps
 
-    recorded = parse_iso_timestamps(out["recorded_at"])
+    recorded = parse_iso_timestamps(out["recorded_at"])  # UTC microseconds: every year 0001-9999 fits
     out["recorded_utc"] = recorded
     out["folder_date"] = folder_dates.astype("string").to_numpy()
-    out["recorded_date"] = format_datetimes(recorded + WIB_OFFSET, "%Y-%m-%d")
+    recorded_wib = recorded.dt.tz_localize(None) + WIB_OFFSET
+    out["recorded_date"] = format_datetimes(recorded_wib, "%Y-%m-%d")
     # birth_date is compared with the recording day; without a usable recorded_at, the folder's date.
     out["recorded_on"] = out["recorded_date"].fillna(out["folder_date"])
     birth = parse_iso_dates(out["birth_date"])
@@ -206,11 +207,12 @@ def prepare_batch(raw: pd.DataFrame, folder_dates: pd.Series) -> pd.DataFrame:
     out["nik_ddmmyy"] = nik.encoded_birth_ddmmyy(out["nik"].fillna(""))
     # nik_sex_mismatch compares the NIK with a usable sex only: "X" is bad_sex, not also a mismatch
     out["nik_sex"] = nik.encoded_sex(out["nik"].fillna("")).where(out["sex"].isin(["L", "P"]).fillna(False))
-    out["age_on_recording"] = _age_years(birth, pd.to_datetime(out["recorded_on"], format="%Y-%m-%d"))
+    folder_day = pd.to_datetime(out["folder_date"], format="%Y-%m-%d").astype("datetime64[us]")
+    out["age_on_recording"] = _age_years(birth, recorded_wib.dt.floor("D").fillna(folder_day))
     return out
 
 
-#: formats numpy writes in C (``np.datetime_as_string``): the ones loading uses
+#: the formats loading uses, written by Arrow casts
 _ISO_DAY, _DDMMYY, _UTC_MICROS = "%Y-%m-%d", "%d%m%y", "%Y-%m-%d %H:%M:%S.%f+00:00"
 
 
@@ -222,15 +224,17 @@ def format_datetimes(values: pd.Series, fmt: str) -> pd.Series:
     pandas)."""
     if fmt in (_ISO_DAY, _DDMMYY, _UTC_MICROS):
         naive = values.dt.tz_convert("UTC").dt.tz_localize(None) if values.dt.tz is not None else values
-        stamps = naive.to_numpy(dtype="datetime64[ns]")
-        missing = np.isnat(stamps)
+        # in the values' own unit: a cast to nanoseconds would wrap silently outside 1677-2262
+        stamps = pa.array(naive)
         if fmt == _UTC_MICROS:
-            # numpy floors to microseconds (as strftime truncates); Arrow writes "YYYY-MM-DD HH:MM:SS.ffffff"
-            text = pa.array(stamps.astype("datetime64[us]"), mask=missing).cast(pa.string())
+            if stamps.type.unit == "ns":  # floored to microseconds, as strftime truncates
+                stamps = pc.floor_temporal(stamps, unit="microsecond")
+            # Arrow writes "YYYY-MM-DD HH:MM:SS.ffffff"
+            text = stamps.cast(pa.timestamp("us")).cast(pa.string())
             text = pc.binary_join_element_wise(text, "+00:00", "")
         else:
             # Arrow's casts, to the day (floored) and to ISO text, are 20x faster than np.datetime_as_string
-            text = pa.array(stamps, mask=missing).cast(pa.date32()).cast(pa.string())
+            text = stamps.cast(pa.date32()).cast(pa.string())
             if fmt == _DDMMYY:
                 text = pc.binary_join_element_wise(*(pc.utf8_slice_codeunits(text, a, b)
                                                      for a, b in ((8, 10), (5, 7), (2, 4))), "")

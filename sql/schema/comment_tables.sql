@@ -113,7 +113,7 @@ COMMENT ON COLUMN ektp_ingest.file_manifest.status IS
 COMMENT ON COLUMN ektp_ingest.file_manifest.sha256 IS
     'Of the bytes read; empty for a file that could not be read safely (a link out of the landing root, a FIFO).';
 COMMENT ON COLUMN ektp_ingest.file_manifest.row_count IS
-    'Data rows received (NULL for a rejected file).';
+    'Data rows received (NULL for a rejected file, except an implausible extract, which keeps its counts).';
 COMMENT ON COLUMN ektp_ingest.file_manifest.site_code IS
     'Batch files: the site the whole file counts under in site_daily.';
 COMMENT ON TABLE ektp_ingest.recording IS
@@ -155,7 +155,8 @@ COMMENT ON COLUMN ektp_quarantine.rejected_row.first_reason IS
 COMMENT ON COLUMN ektp_quarantine.rejected_row.reasons IS
     'Every failing reason, comma-separated, in contract order.';
 COMMENT ON COLUMN ektp_quarantine.rejected_row.raw_record IS
-    'The fields as received: a JSON object by column name (a malformed row: a JSON array under "_fields").';
+    'The fields as received: a JSON object by column name (a malformed row: a JSON array under "_fields"; '
+    'a record over 1 MiB: its prefix, size in bytes and sha256 under "_oversized").';
 
 -- Card lifecycle (contract §6): published tables and the card events they come from -------------------------
 COMMENT ON TABLE ektp_coverage.site_funnel_daily IS

@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS ektp_ingest.file_manifest (
     size_bytes    BIGINT NOT NULL,
     modified_ns   BIGINT,                 -- the file's mtime when it was read: unchanged files are not read again
     changed_ns    BIGINT,                 -- its ctime then: a copy that keeps the old mtime still changes it
-    row_count     BIGINT,                 -- data rows (not the header, not empty lines); NULL if rejected
+    row_count     BIGINT,                 -- data rows (not the header, not empty lines); NULL if rejected,
+                                          -- except an implausible extract (its counts are judged again)
     rows_rejected BIGINT,
     status        TEXT NOT NULL,          -- loaded | rejected_file | duplicate_delivery
     reason        TEXT,
@@ -154,7 +155,8 @@ CREATE TABLE IF NOT EXISTS ektp_quarantine.rejected_file (
 );
 
 -- Every rejected row, whole: raw_record is a JSON object of the fields as received
--- (a malformed row keeps its fields as a JSON array under "_fields").
+-- (a malformed row keeps its fields as a JSON array under "_fields"; a record over 1 MiB is kept as
+-- its first 4,096 characters, its size in bytes and its sha256 under "_oversized").
 CREATE TABLE IF NOT EXISTS ektp_quarantine.rejected_row (
     file_path    TEXT NOT NULL,
     row_number   INTEGER NOT NULL,

@@ -38,6 +38,7 @@ PIPELINE_VARIABLES = {
     "EKTP_PSEUDONYM_KEY",
     "EKTP_REPORT_DIR",
     "EKTP_DATA_DOCS_DIR",
+    "EKTP_ACCEPT_EXTRACT",
 }
 SECRET_NAME = re.compile(r"PASSWORD|SECRET|FERNET_KEY|PSEUDONYM_KEY")
 # ${NAME}, ${NAME:-default}, ${NAME:?error} and $NAME, but not the $$ escape compose leaves to the shell.

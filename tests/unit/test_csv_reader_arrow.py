@@ -37,7 +37,9 @@ def _both(path: Path, chunk_rows: int = 3):
     return fast, exact, fast_file.one_record_per_line
 
 
-_line = st.text(alphabet=["x", "y", ",", '"', " ", "é", "\t"], max_size=12)
+# and lines of quoted empty or blank fields, which are rows (contract §2.1), beside empty and blank lines
+_line = st.one_of(st.text(alphabet=["x", "y", ",", '"', " ", "é", "\t"], max_size=12),
+                  st.sampled_from(['""', '" "', ' "" ', '"",""', '"\t"', "", " ", "\t"]))
 _end = st.sampled_from(["\n", "\n", "\n", "\r\n", "\r", ""])
 
 
@@ -62,6 +64,8 @@ def test_arrow_reader_equals_csv_module(tmp_path: Path, lines, crlf: bool, bom: 
     ("1,2,3\n  \n4,5,6\n", False),  # a blank line
     ('1,"2\n2",3\n4,5,6\n', False),  # a record over two lines
     ("1,2,3\r4,5,6\r", False),  # lone CR line ends
+    ('1,2,3\n""\n" "\n4,5,6\n', True),  # quoted empty and quoted blank fields: rows (malformed), not empty lines
+    ("1,2,3\n" + "x" * (1 << 20) + ",2,3\n", False),  # a line over the record limit: the csv module's rules
 ])
 def test_fast_path_is_taken_only_when_it_is_exact(tmp_path: Path, body: str, arrow: bool):
     path = tmp_path / "f.csv"
@@ -69,6 +73,20 @@ def test_fast_path_is_taken_only_when_it_is_exact(tmp_path: Path, body: str, arr
     fast, exact, used = _both(path)
     assert fast == exact
     assert bool(used) is arrow
+
+
+@pytest.mark.parametrize("blank_line", [False, True])
+def test_quoted_empty_fields_are_rows_in_both_readers(tmp_path: Path, blank_line: bool):
+    """Contract §2.1: a line holding a quoted empty field is a row (here malformed: one field of three); an
+    empty line is not. Without the empty line, Arrow reads the file; with it, the csv module does."""
+    path = tmp_path / "f.csv"
+    body = ['1,2,3', '""', '" "', '  ""  ', *(["  \t"] if blank_line else []), '4,5,6']
+    path.write_text(HEADER + "\n".join(body) + "\n", encoding="utf-8")
+    fast, exact, used = _both(path)
+    end = 6 if blank_line else 5
+    assert fast == exact == ([(1, 2, ["1", "2", "3"]), (5, end + 1, ["4", "5", "6"])],
+                             [(2, 3, [""]), (3, 4, [" "]), (4, 5, ['  ""  '])])
+    assert bool(used) is not blank_line
 
 
 def test_large_file_is_counted_then_streamed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
