@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
@@ -18,24 +19,25 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 
 
-def _bench_databases() -> set[str]:
+def _bench_databases(prefix: str) -> set[str]:
     engine = sa.create_engine(PG_ADMIN_URL)
     try:
         with engine.connect() as conn:
-            return {n for (n,) in conn.execute(sa.text("SELECT datname FROM pg_database "
-                                                       "WHERE datname LIKE 'ektp_bench_%'"))}
+            found = conn.execute(sa.text("SELECT datname FROM pg_database WHERE starts_with(datname, :p)"),
+                                 {"p": prefix})
+            return {n for (n,) in found}
     finally:
         engine.dispose()
 
 
 def test_benchmark_smoke(tmp_path: Path, airflow_home: Path):
-    before = _bench_databases()
+    prefix = f"ektp_bench_smoke_{uuid.uuid4().hex[:8]}_"  # other sessions may run benchmarks on the same server
     report = tmp_path / "report.json"
     env = dict(os.environ, PYTHONPATH=str(ROOT / "plugins"), EKTP_BENCH_PG_URL=PG_ADMIN_URL.replace("+psycopg", ""))
     done = subprocess.run(
         ["bash", str(ROOT / "scripts" / "benchmark.sh"), "--residents", "2000", "--recordings", "500", "--files", "5",
          "--repeat", "2", "--workdir", str(tmp_path / "work"), "--airflow-template", str(airflow_home),
-         "--json", str(report), "--quiet", "--reports"],
+         "--json", str(report), "--quiet", "--reports", "--db-prefix", prefix],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -71,7 +73,7 @@ def test_benchmark_smoke(tmp_path: Path, airflow_home: Path):
     printed = done.stdout
     for words in ("extract load", "nightly run", "ratio", "RSS", "Airflow", "CPU during the stage"):
         assert words in printed
-    assert _bench_databases() == before  # every database it made is dropped
+    assert not _bench_databases(prefix)  # every database it made is dropped
     assert not list((tmp_path / "work").glob("landing-*"))  # and the landing area removed
     # --reports: the runs wrote the HTML reports and follow-up lists too
     assert list((tmp_path / "work").glob("var-*/reports/coverage_*.html"))

@@ -47,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--pg-url", default=os.environ.get("EKTP_BENCH_PG_URL", DEFAULT_PG),
                     help="an admin connection to the PostgreSQL server (databases are created and dropped)")
+    ap.add_argument("--db-prefix", default="ektp_bench_",
+                    help="names of the databases it creates start with this (tests tell their own apart)")
     ap.add_argument("--workdir", type=Path, help="where the landing areas and Airflow homes go (default: /tmp)")
     ap.add_argument("--airflow-template", type=Path,
                     help="an Airflow home whose migrated airflow.db is copied instead of running `db migrate`")

@@ -63,7 +63,7 @@ def run_point(size: Size, args: argparse.Namespace, workdir: Path, airflow_templ
 
     def fresh(label: str, template: str | None = None) -> tuple[str, str, dict[str, str]]:
         """A new database (a copy of ``template``) and a new Airflow home: a repetition starts from scratch."""
-        name = f"ektp_bench_{uuid.uuid4().hex[:10]}"
+        name = f"{args.db_prefix}{uuid.uuid4().hex[:10]}"
         create_database(args.pg_url, name, template=template)
         created.append(name)
         url = db_url(args.pg_url, name)
