@@ -8,7 +8,7 @@ in force, and replaces D's partitions of the `ektp_coverage` tables in one trans
 with every earlier-published date that late or changed files affect.
 
 Warehouse: the `ektp_warehouse` connection. Runbook and table reference: the project README.
-Alerts (`ektp.notifications`): a failed run is logged and sent to `EKTP_ALERT_WEBHOOK_URL` if set;
+Alerts (`ektp.airflow.notifications`): a failed run is logged and sent to `EKTP_ALERT_WEBHOOK_URL` if set;
 so is a run not finished `EKTP_RUN_DEADLINE_MINUTES` after it was queued, where that is set
 (docker-compose.yml: 360, i.e. 06:00 WIB on D+1 for the nightly run).
 
@@ -25,7 +25,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import DAG, Asset, get_current_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
-from ektp import notifications, tasks
+from ektp.airflow import notifications, tasks
 
 COVERAGE_TABLES = Asset(name="ektp_coverage")
 

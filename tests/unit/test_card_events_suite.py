@@ -12,10 +12,10 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from ektp import nik
-from ektp.config import EXPECTATIONS_DIR
-from ektp.gx_expectations import parse_iso_timestamps
-from ektp.validation import WIB_OFFSET, format_datetimes, load_suite, run_suite
+from ektp.core import nik
+from ektp.core.settings import EXPECTATIONS_DIR
+from ektp.ingest.gx_expectations import parse_iso_timestamps
+from ektp.ingest.validation import WIB_OFFSET, format_datetimes, load_suite, run_suite
 
 FOLDER = "2026-11-02"
 COLUMNS = ("nik", "event", "event_at", "site_code")

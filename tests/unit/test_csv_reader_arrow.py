@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ektp import csv_reader
-from ektp.csv_reader import RejectedFile, open_csv
+from ektp.ingest import csv_reader
+from ektp.ingest.csv_reader import RejectedFile, open_csv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -18,8 +18,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from ektp import csv_reader
-from ektp.csv_reader import OversizedRecord, open_csv
+from ektp.ingest import csv_reader
+from ektp.ingest.csv_reader import OversizedRecord, open_csv
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -115,8 +115,8 @@ def test_a_200_mib_line_is_read_in_bounded_memory(tmp_path):
         fh.write(b"\n4,5,6\n")
     script = f"""
 import resource, sys
-sys.path.insert(0, {str(Path(csv_reader.__file__).parents[1])!r})
-from ektp.csv_reader import OversizedRecord, open_csv
+sys.path.insert(0, {str(Path(csv_reader.__file__).parents[2])!r})
+from ektp.ingest.csv_reader import OversizedRecord, open_csv
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 rows = []
 for chunk in open_csv(__import__("pathlib").Path({str(path)!r}), ("a",)).chunks(1000):

@@ -1,4 +1,4 @@
-"""ektp.data_docs: GE results are cut down to counts before they are stored or rendered."""
+"""ektp.ingest.data_docs: GE results are cut down to counts before they are stored or rendered."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from ektp import data_docs
-from ektp.validation import BATCH_COLUMNS, load_suite, prepare_batch, run_suite
+from ektp.ingest import data_docs
+from ektp.ingest.validation import BATCH_COLUMNS, load_suite, prepare_batch, run_suite
 
 NIKS = ["3174011508050001", "3174013208050002", "1001011508050003", "9901011508050004"]
 

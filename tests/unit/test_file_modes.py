@@ -1,5 +1,5 @@
 """Files with personal data are created for their owner only, whatever the umask: the SQLite warehouse with its
--wal and -shm files, and anything written through ``ektp.file_modes``."""
+-wal and -shm files, and anything written through ``ektp.core.file_modes``."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import stat
 from pathlib import Path
 
 import pytest
-from ektp import file_modes
 from ektp import warehouse as wh
+from ektp.core import file_modes
 
 
 def _mode(path: Path) -> int:

@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from ektp.landing import BATCH, LandedFile, fingerprint, fingerprint_unless_unchanged
+from ektp.ingest.landing import BATCH, LandedFile, fingerprint, fingerprint_unless_unchanged
 
 PATH = "batches/2026-11-02/SITE_TAB01.csv"
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from ektp import followup
-from ektp.followup import FORMULA_TRIGGERS, Candidates, Query, site_file_name, student_age_bounds, suggest
+from ektp.outputs import followup
+from ektp.outputs.followup import FORMULA_TRIGGERS, Candidates, Query, site_file_name, student_age_bounds, suggest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -224,7 +224,7 @@ def test_a_failed_write_leaves_no_folder_with_niks_and_keeps_the_last_lists(tmp_
 
 
 def test_reports_off_skips_everything(tmp_path, monkeypatch):
-    from ektp import tasks
+    from ektp.airflow import tasks
 
     never = tmp_path / "never.sqlite"
     monkeypatch.setenv("AIRFLOW_CONN_EKTP_WAREHOUSE", f"sqlite:///{never}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from ektp.validation import format_datetimes
+from ektp.ingest.validation import format_datetimes
 
 
 @pytest.mark.parametrize("fmt", ["%Y-%m-%d", "%d%m%y"])

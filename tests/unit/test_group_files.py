@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from ektp.landing import LandedFile
-from ektp.planning import group_files, slice_files
+from ektp.ingest.landing import LandedFile
+from ektp.ingest.planning import group_files, slice_files
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -10,7 +10,7 @@ import sys
 import textwrap
 
 import pytest
-from ektp.config import PROJECT_ROOT
+from ektp.core.settings import PROJECT_ROOT
 
 
 def _run(code: str) -> dict:
@@ -24,7 +24,7 @@ def test_validating_a_frame_leaves_scipy_stats_and_altair_unimported():
     found = _run("""
         import json, sys
         import pandas as pd
-        from ektp.validation import load_suite, prepare_registry, run_suite
+        from ektp.ingest.validation import load_suite, prepare_registry, run_suite
         frame = pd.DataFrame({"nik": ["3201010101900001", "x"], "full_name": ["A", "B"],
                               "birth_date": ["1990-01-01", "1990-01-01"], "sex": ["L", "P"],
                               "kelurahan_code": ["32.01.01.1001", "32.01.01.1001"]})
@@ -41,7 +41,7 @@ def test_validating_a_frame_leaves_scipy_stats_and_altair_unimported():
 def test_a_deferred_module_is_the_real_one_once_used():
     found = _run("""
         import json, sys
-        from ektp.gx_import import import_great_expectations
+        from ektp.ingest.gx_import import import_great_expectations
         import_great_expectations()
         from great_expectations.expectations.core import expect_column_kl_divergence_to_be_less_than as kl
         before = "scipy.stats" in sys.modules
@@ -62,7 +62,7 @@ def test_a_module_imported_before_is_left_alone():
         import json, sys
         import scipy.stats
         real = sys.modules["scipy.stats"]
-        from ektp.gx_import import import_great_expectations
+        from ektp.ingest.gx_import import import_great_expectations
         import_great_expectations()
         from great_expectations.expectations.core import expect_column_kl_divergence_to_be_less_than as kl
         print(json.dumps({"same": kl.stats is real}))

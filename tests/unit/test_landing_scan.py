@@ -15,8 +15,8 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from ektp.csv_reader import open_csv
-from ektp.landing import BATCH, LandedFile, RefusedFile, VanishedFile, _listing, open_landed, scan, scan_landing
+from ektp.ingest.csv_reader import open_csv
+from ektp.ingest.landing import BATCH, LandedFile, RefusedFile, VanishedFile, _listing, open_landed, scan, scan_landing
 
 DAY = "2026-11-05"
 

@@ -27,8 +27,8 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from ektp import nik
-from ektp.reference import CURRENT_LIST, PREFIX_HISTORY
+from ektp.core import nik
+from ektp.core.regions import CURRENT_LIST, PREFIX_HISTORY
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from stdnum import numdb

@@ -14,8 +14,8 @@ from types import SimpleNamespace
 
 import pytest
 from airflow.sdk import BaseNotifier
-from ektp import notifications
-from ektp.notifications import DEADLINE_MISSED, RUN_FAILED, RunAlertNotifier, build_alert
+from ektp.airflow import notifications
+from ektp.airflow.notifications import DEADLINE_MISSED, RUN_FAILED, RunAlertNotifier, build_alert
 
 NIK = "3174010101900001"
 TOKEN = "T0KEN-in-the-url"
@@ -121,7 +121,7 @@ def test_an_empty_context_does_not_raise():
 
 
 def test_always_logs_and_posts_json_to_the_webhook_without_logging_its_token(receiver, caplog):
-    caplog.set_level(logging.INFO, logger="ektp.notifications")
+    caplog.set_level(logging.INFO, logger="ektp.airflow.notifications")
     RunAlertNotifier()(task_context())
     assert [r.levelno for r in caplog.records if r.getMessage().startswith("ALERT ")] == [logging.ERROR]
     (body,) = receiver.bodies
@@ -130,7 +130,7 @@ def test_always_logs_and_posts_json_to_the_webhook_without_logging_its_token(rec
 
 
 def test_without_a_webhook_it_only_logs(caplog):
-    caplog.set_level(logging.INFO, logger="ektp.notifications")
+    caplog.set_level(logging.INFO, logger="ektp.airflow.notifications")
     RunAlertNotifier(event=DEADLINE_MISSED)(deadline_context())
     assert [r.levelno for r in caplog.records] == [logging.WARNING]
 
@@ -216,5 +216,5 @@ def test_deadline_counts_from_queueing_and_alerts_through_the_notifier(monkeypat
     assert deadline.reference == DeadlineReference.DAGRUN_QUEUED_AT
     assert deadline.interval == timedelta(hours=6)
     assert isinstance(deadline.callback, AsyncCallback)
-    assert deadline.callback.path == "ektp.notifications.RunAlertNotifier"
+    assert deadline.callback.path == "ektp.airflow.notifications.RunAlertNotifier"
     assert deadline.callback.kwargs == {"event": DEADLINE_MISSED}

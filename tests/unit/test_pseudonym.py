@@ -1,4 +1,4 @@
-"""Keyed NIK pseudonyms (ektp.pseudonym): stable per key, unlinkable without it, no default key."""
+"""Keyed NIK pseudonyms (ektp.core.pseudonym): stable per key, unlinkable without it, no default key."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import hashlib
 import re
 
 import pytest
-from ektp.pseudonym import ENV_KEY, Pseudonymiser, PseudonymKeyError, pseudonym, pseudonymiser
+from ektp.core.pseudonym import ENV_KEY, Pseudonymiser, PseudonymKeyError, pseudonym, pseudonymiser
 
 KEY_A = "a" * 64
 KEY_B = "b" * 64

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from ektp import report
 from ektp import warehouse as wh
+from ektp.outputs import report
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

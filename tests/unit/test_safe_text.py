@@ -1,10 +1,10 @@
-"""Untrusted text shown on one line (ektp.safe_text): printable, valid UTF-8, and reversible."""
+"""Untrusted text shown on one line (ektp.core.safe_text): printable, valid UTF-8, and reversible."""
 
 from __future__ import annotations
 
 import os
 
-from ektp.safe_text import escaped, unescaped
+from ektp.core.safe_text import escaped, unescaped
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -85,7 +85,7 @@ def test_sql_files_bind_every_value():
 
 def test_runner_binds_parameters_and_never_formats_them():
     """warehouse.run_sql hands the file's text and the values separately to the driver."""
-    source = (ROOT / "plugins" / "ektp" / "warehouse.py").read_text(encoding="utf-8")
+    source = (ROOT / "plugins" / "ektp" / "warehouse" / "sql_files.py").read_text(encoding="utf-8")
     body = source[source.index("def run_sql("):source.index("def query(")]
     assert "sa.text(stmt)" in body and "conn.execute(clause, bound)" in body
     assert ".format(" not in body and "%" not in body.replace("%-", "")

@@ -7,10 +7,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from ektp import loading
-from ektp.csv_reader import RejectedFile, open_csv
-from ektp.landing import LandedFile
-from ektp.validation import (
+from ektp.ingest import batches
+from ektp.ingest.csv_reader import RejectedFile, open_csv
+from ektp.ingest.landing import LandedFile
+from ektp.ingest.validation import (
     BATCH_REQUIRED,
     REGISTRY_REQUIRED,
     _expectation_key,
@@ -31,8 +31,8 @@ def _frame(landing: Path, kind: str, required: list[str]):
             csv_file = open_csv(path, required)
         except RejectedFile:
             continue
-        tables += [loading._chunk_table(chunk, landed) for chunk in csv_file.chunks(100_000)]
-    return loading._group_frame(tables)
+        tables += [batches._chunk_table(chunk, landed) for chunk in csv_file.chunks(100_000)]
+    return batches._group_frame(tables)
 
 
 @pytest.mark.parametrize("name", ["field_batch", "registry_extract"])

@@ -3,7 +3,7 @@
 Batch rows: each case is one row of a real CSV file, validated by the Great Expectations suite
 (through ``prepare_batch`` + ``run_suite``, one suite run for the whole table) and checked for its
 first reason, all its reasons in contract order, and its warnings. The same file is then loaded
-through ``ektp.loading.load_batch_files`` into both warehouses and read back from
+through ``ektp.ingest.batches.load_batch_files`` into both warehouses and read back from
 ``ektp_quarantine.rejected_row`` and ``ektp_ingest.recording``.
 
 Registry extracts, malformed rows and file-level rejections are loaded the same way, from real
@@ -22,9 +22,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from ektp.landing import BATCH, REGISTRY, LandedFile, fingerprint
-from ektp.loading import load_batch_files, load_registry_file
-from ektp.validation import BATCH_COLUMNS, REGISTRY_REQUIRED, load_suite, prepare_batch, run_suite
+from ektp.ingest.batches import load_batch_files
+from ektp.ingest.landing import BATCH, REGISTRY, LandedFile, fingerprint
+from ektp.ingest.registry import load_registry_file
+from ektp.ingest.validation import BATCH_COLUMNS, REGISTRY_REQUIRED, load_suite, prepare_batch, run_suite
 
 from tests.conftest import fetch
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from ektp.validation import LoadedSuite, SuiteResult
+from ektp.ingest.validation import LoadedSuite, SuiteResult
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays

@@ -1,7 +1,7 @@
 """Database roles and quarantine retention: ops commands, not run by the DAG (docs/security.md).
 
-    python -m ektp.security create-roles                  # roles and grants (PostgreSQL)
-    python -m ektp.security purge-quarantine --days 90    # redact old rejected rows, drop old follow-ups
+    python -m ektp.admin.security create-roles                  # roles and grants (PostgreSQL)
+    python -m ektp.admin.security purge-quarantine --days 90    # redact old rejected rows, drop old follow-ups
 
 The warehouse is the one the pipeline uses (``AIRFLOW_CONN_EKTP_WAREHOUSE``). Role names are fixed
 in ``sql/security/create_roles.sql``; the retention values are bound parameters.
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from ektp import warehouse as wh
-from ektp.config import WIB
+from ektp.core.calendar import WIB
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ ANALYST_ROLE = "ektp_analyst"
 #: what a purged rejected row keeps of the record as received (raw_record stays a JSON object)
 REDACTED = json.dumps({"_redacted": "retention"})
 DEFAULT_RETENTION_DAYS = 90
-#: a follow-up folder being written, or being replaced (``ektp.followup._write_csvs``)
+#: a follow-up folder being written, or being replaced (``ektp.outputs.followup._write_csvs``)
 _LEFTOVER = re.compile(r"\.(\d{4}-\d{2}-\d{2})\.(?:tmp|old)")
 
 
@@ -86,7 +86,7 @@ def purge_quarantine(engine: Engine, retention_days: int, now: datetime | None =
 def _purge_followup_files(folder: Path, cutoff_date: date) -> int:
     """Delete the date folders before the cutoff, and every ``.<date>.tmp``/``.<date>.old`` folder: a writer
     killed mid-way leaves them, with NIKs, and no later write of another date would remove them."""
-    from ektp.followup import followup_lock
+    from ektp.outputs.followup import followup_lock
 
     if not folder.is_dir():
         return 0
@@ -108,7 +108,7 @@ def _purge_followup_files(folder: Path, cutoff_date: date) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    ap = argparse.ArgumentParser(prog="python -m ektp.security", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m ektp.admin.security", description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", required=True)
     sub.add_parser("create-roles", help="create ektp_pipeline and ektp_analyst and grant them the warehouse")
     purge = sub.add_parser("purge-quarantine", help="redact rejected rows and delete follow-up lists older than "
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "create-roles":
             apply_roles(engine)
         else:
-            from ektp.config import settings
+            from ektp.core.settings import settings
 
             purge_quarantine(engine, args.days, report_dir=args.report_dir or settings().report_dir)
     finally:

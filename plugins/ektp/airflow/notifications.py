@@ -40,7 +40,7 @@ from urllib.parse import quote, urlsplit
 
 from airflow.sdk import BaseNotifier
 
-from ektp.safe_text import escaped
+from ektp.core.safe_text import escaped
 
 log = logging.getLogger(__name__)
 
@@ -272,13 +272,13 @@ def _iso(value: Any) -> str | None:
 
 
 def _wib(value: datetime) -> datetime:
-    from ektp.config import WIB
+    from ektp.core.calendar import WIB
 
     return value.astimezone(WIB) if value.tzinfo else value
 
 
 def _report_date(logical_date: datetime | None, run_after: datetime | None) -> str | None:
-    from ektp.tasks import report_date_of
+    from ektp.core.calendar import report_date_of
 
     try:
         day: date = report_date_of(logical_date, run_after)

@@ -10,24 +10,10 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 
-from ektp.config import WIB, settings
+from ektp.core.calendar import report_date_of
+from ektp.core.settings import settings
 
 log = logging.getLogger(__name__)
-
-
-def report_date_of(logical_date: datetime | None, run_after: datetime | None = None) -> date:
-    """The run for logical date D publishes D, D taken in WIB (contract §5).
-
-    ``airflow dags test ektp_coverage_daily 2026-11-02`` gives 2026-11-02T00:00 UTC (07:00 WIB); the
-    nightly schedule gives 2026-11-02T00:00 WIB. Both are 2 November in WIB. A run without a
-    logical date (a manual trigger) reports on the WIB day before it starts, the last complete day.
-    """
-    if logical_date is not None:
-        wib = logical_date.astimezone(WIB)
-        return date(wib.year, wib.month, wib.day)  # a plain date: drivers reject pendulum's subclass
-    if run_after is None:
-        raise ValueError("a run needs a logical date to know which report date it publishes")
-    return date.fromordinal(run_after.astimezone(WIB).date().toordinal() - 1)
 
 
 def _engine():
@@ -37,7 +23,7 @@ def _engine():
 
 
 def plan_file_loads(logical_date: datetime | None, run_after: datetime | None = None) -> list[dict]:
-    from ektp.planning import plan_loads
+    from ektp.ingest.planning import plan_loads
     from ektp.warehouse import migrate
 
     cfg = settings()
@@ -74,25 +60,25 @@ def load_file_group(item: dict, run_id: str) -> dict:
 def record_skipped_files(plan: dict, run_id: str) -> dict:
     """Batch files: duplicate deliveries are recorded (rows not loaded); files that cannot be read safely are
     rejected; files gone from the landing area are forgotten; unchanged files get their new times."""
-    from ektp import loading
     from ektp import warehouse as wh
+    from ektp.ingest import manifest
 
     with wh.transaction(_engine()) as conn:
-        loading.skip_files(conn, *_skipped(plan), run_id, refused=_refused(plan),
-                           retimed=[tuple(r) for r in plan.get("retimed", [])])
+        manifest.skip_files(conn, *_skipped(plan), run_id, refused=_refused(plan),
+                            retimed=[tuple(r) for r in plan.get("retimed", [])])
     return {"duplicates": len(plan["duplicates"]), "refused": len(plan.get("refused", [])),
             "removed": len(plan["removed"]), "retimed": len(plan.get("retimed", []))}
 
 
 def _skipped(plan: dict) -> tuple[list, list]:
-    from ektp.landing import LandedFile
+    from ektp.ingest.landing import LandedFile
 
     return ([(LandedFile.from_xcom(data), original) for data, original in plan["duplicates"]],
             [(path, date.fromisoformat(day)) for path, day in plan["removed"]])
 
 
 def _refused(plan: dict) -> list:
-    from ektp.landing import LandedFile
+    from ektp.ingest.landing import LandedFile
 
     return [(LandedFile.from_xcom(data), reason) for data, reason in plan.get("refused", [])]
 
@@ -100,8 +86,8 @@ def _refused(plan: dict) -> list:
 def load_batch_group(group: list[dict], run_id: str) -> list[dict]:
     from dataclasses import asdict
 
-    from ektp.landing import LandedFile
-    from ektp.loading import load_batch_files
+    from ektp.ingest.batches import load_batch_files
+    from ektp.ingest.landing import LandedFile
 
     cfg = settings()
     files = [LandedFile.from_xcom(f) for f in group]
@@ -110,11 +96,11 @@ def load_batch_group(group: list[dict], run_id: str) -> list[dict]:
 
 
 def load_registry_extracts(item: dict, run_id: str) -> list[dict]:
-    """Every extract change of the run, judged in date order (ektp.loading.load_registry_files)."""
+    """Every extract change of the run, judged in date order (ektp.ingest.registry.load_registry_files)."""
     from dataclasses import asdict
 
-    from ektp.landing import LandedFile
-    from ektp.loading import load_registry_files
+    from ektp.ingest.landing import LandedFile
+    from ektp.ingest.registry import load_registry_files
 
     cfg = settings()
     duplicates, removed = _skipped(item)
@@ -124,7 +110,7 @@ def load_registry_extracts(item: dict, run_id: str) -> list[dict]:
 
 
 def publish_coverage(logical_date: datetime | None, run_id: str, run_after: datetime | None = None) -> dict:
-    from ektp.publishing import publish
+    from ektp.publish.publishing import publish
 
     return publish(_engine(), report_date_of(logical_date, run_after), run_id).to_xcom()
 
@@ -133,7 +119,7 @@ def write_coverage_report(published: dict | None, logical_date: datetime | None,
                           run_after: datetime | None = None) -> dict:
     """HTML reports and follow-up lists of every date the run published (a late file republishes
     earlier dates: their reports and lists are rewritten too). ``EKTP_REPORTS=off`` skips it all."""
-    from ektp import followup, report
+    from ektp.outputs import followup, report
 
     if not followup.reports_enabled():
         log.info("EKTP_REPORTS is off: no HTML report and no follow-up lists")

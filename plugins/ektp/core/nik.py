@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ektp.reference import code_lists
+from ektp.core.regions import code_lists
 
 NIT_PREFIX = "99"  # Nomor Identitas Tunggal, citizens abroad (PP 40/2019 art. 32)
 _STRIP = re.compile(r"[\s.\-]+")

@@ -26,7 +26,7 @@ ENV_KEY = "EKTP_PSEUDONYM_KEY"
 MIN_KEY_LENGTH = 32
 #: versioned domain separation: the key could one day serve another purpose without collisions
 _DOMAIN = b"ektp:nik:v1:"
-_NIK_NOISE = re.compile(r"[\s.\-]+")  # the contract's normalisation (ektp.nik.normalise), without pandas
+_NIK_NOISE = re.compile(r"[\s.\-]+")  # the contract's normalisation (ektp.core.nik.normalise), without pandas
 
 
 class PseudonymKeyError(RuntimeError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from ektp.config import REFERENCE_DIR
+from ektp.core.settings import REFERENCE_DIR
 
 CURRENT_LIST = REFERENCE_DIR / "kode_wilayah_2025.csv"
 PREFIX_HISTORY = REFERENCE_DIR / "kode_wilayah_prefix_history.csv"

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import date, timedelta, timezone
+from datetime import date
 from pathlib import Path
 
-#: WIB. Indonesia has no daylight saving time, so a fixed offset is exact (contract: UTC+7).
-WIB = timezone(timedelta(hours=7), "WIB")
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 SQL_DIR = PROJECT_ROOT / "sql"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
@@ -30,7 +27,7 @@ class Settings:
     #: a group's batch files are validated in slices of at most this many bytes, each written while the
     #: next is validated (bounds a task's memory: two slices at a time)
     slice_bytes: int
-    #: extract dates a person has checked and accepted although implausible (contract §2.1, ektp.plausibility)
+    #: extract dates a person has checked and accepted although implausible (contract §2.1, ektp.ingest.plausibility)
     accept_extract: frozenset[date] = frozenset()
 
     @property

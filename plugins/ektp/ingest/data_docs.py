@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
-from ektp.gx_import import import_great_expectations
+from ektp.ingest.gx_import import import_great_expectations
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ class PendingDocs:
         if not self.on or not self.entries:
             return None
         if docs_dir is None:
-            from ektp.config import settings
+            from ektp.core.settings import settings
 
             docs_dir = settings().data_docs_dir
         try:
@@ -219,8 +219,8 @@ def _context(docs_dir: str):
     from great_expectations.data_context.types.base import DataContextConfig, InMemoryStoreBackendDefaults
     from great_expectations.exceptions import DataContextRequiredError
 
-    import ektp.gx_expectations  # noqa: F401 - the suites name the custom expectations
-    from ektp.config import EXPECTATIONS_DIR
+    import ektp.ingest.gx_expectations  # noqa: F401 - the suites name the custom expectations
+    from ektp.core.settings import EXPECTATIONS_DIR
 
     defaults = InMemoryStoreBackendDefaults()
     stores = dict(defaults.stores)
@@ -244,7 +244,7 @@ def _context(docs_dir: str):
         }},
     )
     # Not gx.get_context(): that makes the new context GE's global "current project", which the
-    # validation context (ektp.validation) is. This one becomes it only when there is none yet.
+    # validation context (ektp.ingest.validation) is. This one becomes it only when there is none yet.
     context = EphemeralDataContext(project_config=config)
     try:
         project_manager.get_current_project()

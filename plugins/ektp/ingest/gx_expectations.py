@@ -1,6 +1,6 @@
 """Custom Great Expectations for the NIK and record rules no built-in expectation covers.
 
-Each is a column map expectation backed by a vectorised pandas metric (``ektp.nik`` does the
+Each is a column map expectation backed by a vectorised pandas metric (``ektp.core.nik`` does the
 work): importing this module registers them, so the JSON suites in ``expectations/`` can name
 them. Values a rule does not own (a NIK that is not 16 digits) pass; another rule reports them.
 """
@@ -17,8 +17,8 @@ from great_expectations.expectations.metrics.map_metric_provider import (
     column_condition_partial,
 )
 
-from ektp import nik
-from ektp.reference import village_codes
+from ektp.core import nik
+from ektp.core.regions import village_codes
 
 ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 # ISO 8601 extended date-time with a mandatory UTC offset (Z or +hh:mm / +hhmm / +hh).

@@ -18,8 +18,8 @@ from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
-from ektp.csv_reader import RejectedFile
-from ektp.safe_text import escaped, unescaped
+from ektp.core.safe_text import escaped, unescaped
+from ektp.ingest.csv_reader import RejectedFile
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,16 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from ektp import warehouse as wh
-from ektp.landing import REGISTRY, LandedFile, RefusedFile, VanishedFile, fingerprint_unless_unchanged, scan_landing
-from ektp.plausibility import IMPLAUSIBLE, Verdict, stale
-from ektp.safe_text import escaped
+from ektp.core.safe_text import escaped
+from ektp.ingest.landing import (
+    REGISTRY,
+    LandedFile,
+    RefusedFile,
+    VanishedFile,
+    fingerprint_unless_unchanged,
+    scan_landing,
+)
+from ektp.ingest.plausibility import IMPLAUSIBLE, Verdict, stale
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +43,7 @@ class LoadPlan:
     #: unchanged bytes whose times the manifest has otherwise (touched, chmod-ed, or recorded before ctimes
     #: were): their times are recorded, or every later run would read them again
     retimed: list[LandedFile] = field(default_factory=list)
-    #: extracts whose recorded plausibility verdict no longer follows from the chain (ektp.plausibility)
+    #: extracts whose recorded plausibility verdict no longer follows from the chain (ektp.ingest.plausibility)
     stale_verdicts: list[date] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     unchanged: int = 0

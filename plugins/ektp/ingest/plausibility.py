@@ -7,7 +7,7 @@ rejected (a batch file saved under ``registry/``, a truncated export) is rejecte
 "Not rejected" means loaded: an extract accepted by the variable counts, one refused as implausible or
 rejected for any other reason does not. So an extract's verdict depends on every earlier one, and the
 extracts are judged in date order, as a chain: a re-landed or withdrawn extract, or a change to the
-variable, can change the verdict of every later one (``ektp.loading.load_registry_files`` walks the chain;
+variable, can change the verdict of every later one (``ektp.ingest.registry.load_registry_files`` walks the chain;
 the planner starts it when the verdicts recorded in the manifest no longer follow).
 """
 

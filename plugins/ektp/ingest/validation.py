@@ -18,8 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ektp import nik
-from ektp.config import EXPECTATIONS_DIR
+from ektp.core import nik
+from ektp.core.settings import EXPECTATIONS_DIR
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,8 @@ class SuiteResult:
     warnings: np.ndarray  # (rows, len(warnings)) bool
     outcomes: list[ExpectationOutcome]
     suite: LoadedSuite
-    gx_result: object = None  # the ExpectationSuiteValidationResult (holds row values: for ektp.data_docs.scrub only)
+    #: the ExpectationSuiteValidationResult (holds row values: for ektp.ingest.data_docs.scrub only)
+    gx_result: object = None
 
     def rejected(self) -> np.ndarray:
         return self.reasons.any(axis=1)
@@ -95,13 +96,13 @@ class LoadedSuite:
 def _gx_batch_definition():
     # Imported here: Great Expectations is heavy and must not load when the DAG is parsed.
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
-    from ektp.gx_import import import_great_expectations
+    from ektp.ingest.gx_import import import_great_expectations
 
     gx = import_great_expectations()  # without SciPy's stats and Altair: 1.1-1.4 s less per task
     from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.execution_engine import pandas_execution_engine
 
-    import ektp.gx_expectations  # noqa: F401 - registers the custom expectations
+    import ektp.ingest.gx_expectations  # noqa: F401 - registers the custom expectations
 
     # GX fingerprints every in-memory frame below this size (an md5 over hash_pandas_object: ~1 s per
     # 500,000 rows) only to label the batch; our results never use that label, so it is switched off.
@@ -192,7 +193,7 @@ def prepare_batch(raw: pd.DataFrame, folder_dates: pd.Series) -> pd.DataFrame:
         out[column] = values.mask(values == "")
     out["nik"] = nik.normalise(out["nik"]).where(out["nik"].notna())
     out["sex"] = out["sex"].str.upper()
-    from ektp.gx_expectations import parse_iso_dates, parse_iso_timestamps
+    from ektp.ingest.gx_expectations import parse_iso_dates, parse_iso_timestamps
 
     recorded = parse_iso_timestamps(out["recorded_at"])  # UTC microseconds: every year 0001-9999 fits
     out["recorded_utc"] = recorded

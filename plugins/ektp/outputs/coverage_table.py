@@ -1,4 +1,4 @@
-"""Print a published date's kecamatan coverage as a table (``python -m ektp.coverage_table``)."""
+"""Print a published date's kecamatan coverage as a table (``python -m ektp.outputs.coverage_table``)."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ so 100 is the same name, birth date and sex with a NIK one typo away. The name c
 residents born on the same day in the same kecamatan have NIKs that differ only in the serial, so a
 close NIK alone means little. Suggestions scoring under ``MIN_SCORE`` (75) are not listed.
 
-This module is imported by ``ektp.publishing``: heavy libraries load inside the functions.
+This module is imported by ``ektp.publish.publishing``: heavy libraries load inside the functions.
 """
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from ektp.config import WIB
-from ektp.file_modes import PRIVATE_DIR, PRIVATE_FILE, create_new, make_dirs
+from ektp.core.calendar import WIB, student_age_bounds
+from ektp.core.file_modes import PRIVATE_DIR, PRIVATE_FILE, create_new, make_dirs
 
 log = logging.getLogger(__name__)
 
@@ -65,23 +65,6 @@ CSV_ENCODING = "utf-8-sig"
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NIK_NOISE = re.compile(r"[\s.\-]")
-
-
-def student_age_bounds(report_date: date, youngest: int = 16, oldest: int = 18) -> dict[str, date]:
-    """Birth-date bounds of the residents aged ``youngest``..``oldest`` on ``report_date``.
-
-    Aged 16 to 18 on D: born on or before D minus 16 years (``born_by``) and after D minus 19 years
-    (``born_after``). A 29 February without its year falls back to 28 February, so a resident born
-    on 29 February has the birthday on 1 March in common years.
-    """
-    return {"born_by": _years_before(report_date, youngest), "born_after": _years_before(report_date, oldest + 1)}
-
-
-def _years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
 
 
 def reports_enabled() -> bool:

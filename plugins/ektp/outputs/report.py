@@ -6,7 +6,7 @@ chart is a ``<div>`` drawn from its figure JSON. The numbers are also embedded a
 (``<script type="application/json" id="report-data">``) for checks and re-use, and table cells carry
 ``data-col``/``data-value`` attributes with the unformatted value.
 
-``python -m ektp.report --date 2026-11-02`` writes one date's report from the warehouse.
+``python -m ektp.outputs.report --date 2026-11-02`` writes one date's report from the warehouse.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from ektp.config import WIB
+from ektp.core.calendar import WIB
 
 log = logging.getLogger(__name__)
 
@@ -521,7 +521,7 @@ def report_path(report_dir: Path, report_date: date) -> Path:
 
 def write_report(engine, report_date: date, report_dir: Path) -> Path:
     """Write (or replace, atomically) the report of one published date."""
-    from ektp.file_modes import GROUP_DIR, GROUP_FILE, make_dirs, replace_text
+    from ektp.core.file_modes import GROUP_DIR, GROUP_FILE, make_dirs, replace_text
 
     path = report_path(report_dir, report_date)
     make_dirs(path.parent, GROUP_DIR)
@@ -537,7 +537,7 @@ def write_reports(engine, report_dates: list[date], report_dir: Path) -> list[Pa
 
 def main(argv: list[str] | None = None) -> None:
     from ektp import warehouse as wh
-    from ektp.config import settings
+    from ektp.core.settings import settings
 
     parser = argparse.ArgumentParser(description="Write the HTML coverage report of a published date.")
     parser.add_argument("--date", type=date.fromisoformat, required=True, help="report date, YYYY-MM-DD")

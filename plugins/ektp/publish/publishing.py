@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from ektp import warehouse as wh
-from ektp.followup import student_age_bounds
+from ektp.core.calendar import student_age_bounds
 
 log = logging.getLogger(__name__)
 
