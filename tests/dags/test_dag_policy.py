@@ -94,7 +94,7 @@ def test_wait_settings_come_from_the_environment(tmp_path):
     for name in ("EKTP_TASK_TIMEOUT_MINUTES", "EKTP_RUN_TIMEOUT_MINUTES"):
         refused = subprocess.run([sys.executable, "-c", code], env={**env, name: "0"}, capture_output=True,
                                  text=True, timeout=120)
-        assert refused.returncode != 0 and f"{name} must be above 0" in refused.stderr, refused.stderr[-2000:]
+        assert refused.returncode != 0 and f"{name}: must be above 0" in refused.stderr, refused.stderr[-2000:]
 
 
 def test_nothing_heavy_or_io_at_parse_time(tmp_path):

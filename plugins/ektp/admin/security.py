@@ -123,9 +123,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "create-roles":
             apply_roles(engine)
         else:
-            from ektp.core.settings import settings
+            from ektp.core.settings import setting
 
-            purge_quarantine(engine, args.days, report_dir=args.report_dir or settings().report_dir)
+            purge_quarantine(engine, args.days, report_dir=args.report_dir or setting("report_dir"))
     finally:
         engine.dispose()
     return 0

@@ -9,7 +9,8 @@ What it sends, always: one log record (level ERROR for a failure, WARNING for a 
 run, report date, task, and a link to the task's log. Never row content: the text of an exception
 is left out, because a database error can quote a key value (a NIK); only its type is named.
 
-Configured only from the environment, read when an alert is sent (so no re-parse is needed):
+Configured only from the environment (``ektp.core.settings``), read when an alert is sent (so no re-parse is
+needed):
 
 - ``EKTP_ALERT_WEBHOOK_URL``: also POST the alert as JSON (``{"text": ..., "event": ..., ...}``; a Slack
   or Teams incoming webhook reads ``text``). http(s) only; ``EKTP_ALERT_WEBHOOK_TIMEOUT`` seconds
@@ -32,7 +33,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -41,11 +41,10 @@ from urllib.parse import quote, urlsplit
 from airflow.sdk import BaseNotifier
 
 from ektp.core.safe_text import escaped
+from ektp.core.settings import setting
 
 log = logging.getLogger(__name__)
 
-RECOMMENDED_DEADLINE_MINUTES = 360  # 00:00 WIB queue + 6 h = 06:00 WIB, before the working day
-DEFAULT_WEBHOOK_TIMEOUT = 5.0
 RUN_FAILED = "run_failed"
 DEADLINE_MISSED = "deadline_missed"
 
@@ -111,16 +110,7 @@ def run_deadline():
 
 
 def deadline_minutes() -> float:
-    raw = os.environ.get("EKTP_RUN_DEADLINE_MINUTES", "").strip()
-    if not raw:
-        return 0.0
-    try:
-        minutes = float(raw)
-    except ValueError:
-        log.warning("EKTP_RUN_DEADLINE_MINUTES=%s is not a number: no deadline (%s is usual)", escaped(raw),
-                    RECOMMENDED_DEADLINE_MINUTES)
-        return 0.0
-    return max(minutes, 0.0)
+    return setting("run_deadline_minutes")
 
 
 # --- the alert ----------------------------------------------------------------------------------
@@ -194,7 +184,7 @@ def _log_alert(alert: Mapping[str, Any]) -> None:
 
 
 def _post_webhook(alert: Mapping[str, Any]) -> bool:
-    url = os.environ.get("EKTP_ALERT_WEBHOOK_URL", "").strip()
+    url = setting("alert_webhook_url")
     if not url:
         return False
     parts = urlsplit(url)
@@ -205,7 +195,7 @@ def _post_webhook(alert: Mapping[str, Any]) -> bool:
     try:
         import urllib.request
 
-        timeout = float(os.environ.get("EKTP_ALERT_WEBHOOK_TIMEOUT") or DEFAULT_WEBHOOK_TIMEOUT)
+        timeout = setting("alert_webhook_timeout")
         body = json.dumps(dict(alert), default=str).encode("utf-8")
         request = urllib.request.Request(url, data=body, method="POST", headers={
             "Content-Type": "application/json; charset=utf-8", "User-Agent": "ektp-coverage-alerts"})
@@ -219,13 +209,13 @@ def _post_webhook(alert: Mapping[str, Any]) -> bool:
 
 
 def _call_configured_notifier(alert: Mapping[str, Any], context: Mapping[str, Any]) -> bool:
-    path = os.environ.get("EKTP_ALERT_NOTIFIER", "").strip()
+    path = setting("alert_notifier")
     if not path:
         return False
     try:
         from airflow.sdk.module_loading import import_string
 
-        kwargs = json.loads(os.environ.get("EKTP_ALERT_NOTIFIER_KWARGS") or "{}")
+        kwargs = setting("alert_notifier_kwargs")
         notifier = import_string(path)(**kwargs)
         context = {**context, "ektp_alert": dict(alert)}
         if not hasattr(context.get("dag"), "get_template_env"):

@@ -5,7 +5,7 @@ same pseudonym under one key (so rows can still be joined and counted once), and
 nobody can tell which NIK it stands for. A plain hash would not do: NIKs are structured (region,
 birth date, serial), so all plausible NIKs can be hashed and looked up in minutes.
 
-The key comes only from the environment, ``EKTP_PSEUDONYM_KEY`` (at least 32 characters, e.g.
+The key comes only from the environment, ``EKTP_PSEUDONYM_KEY`` (``ektp.core.settings``) (at least 32 characters, e.g.
 ``python -c "import secrets; print(secrets.token_hex(32))"``). There is no default: without a key,
 or with a short one, :func:`pseudonymiser` refuses (:class:`PseudonymKeyError`). A random key per
 process was rejected on purpose: mapped tasks run in different processes, and pseudonyms that
@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from ektp.core.settings import setting
 
 ENV_KEY = "EKTP_PSEUDONYM_KEY"
 MIN_KEY_LENGTH = 32
@@ -51,7 +52,7 @@ class Pseudonymiser:
 
 
 def key_from_env() -> bytes:
-    raw = os.environ.get(ENV_KEY, "").strip()
+    raw = setting("pseudonym_key") or ""
     if not raw:
         raise PseudonymKeyError(f"{ENV_KEY} is not set; pseudonyms need a secret key from the environment "
                                 "(generate one: python -c \"import secrets; print(secrets.token_hex(32))\")")

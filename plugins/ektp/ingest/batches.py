@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from ektp import warehouse as wh
 from ektp.core.safe_text import escaped
-from ektp.core.settings import settings
+from ektp.core.settings import setting
 from ektp.ingest.csv_reader import Chunk, CsvFile
 from ektp.ingest.landing import (
     BATCH,
@@ -68,7 +68,7 @@ def load_batch_files(engine: Engine, root: Path, files: list[LandedFile], run_id
     since the plan is forgotten, whenever that shows: when it is opened, or while its rows are read (then
     the transaction is rolled back and the group loaded again with that file set aside).
     """
-    slice_bytes = slice_bytes or settings().slice_bytes
+    slice_bytes = slice_bytes or setting("slice_bytes")
     set_aside: dict[str, str | None] = {}  # path: why it is not read (None: it vanished)
     while True:
         try:

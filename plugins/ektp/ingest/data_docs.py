@@ -1,7 +1,7 @@
 """Great Expectations Data Docs of the row validations, with no personal data in them.
 
 The warehouse keeps every validation's counts (``ektp_ingest.validation_result``); this module also
-renders them as GE Data Docs into ``settings().data_docs_dir`` (env ``EKTP_DATA_DOCS_DIR``, default
+renders them as GE Data Docs into ``setting("data_docs_dir")`` (env ``EKTP_DATA_DOCS_DIR``, default
 ``var/data_docs``) for people to browse: ``index.html`` there lists the latest validations.
 
 No NIK, name or birth date may reach the docs. A GE result with ``result_format=COMPLETE`` (which the
@@ -23,7 +23,6 @@ import fcntl
 import hashlib
 import json
 import logging
-import os
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,7 +34,6 @@ from ektp.ingest.gx_import import import_great_expectations
 
 log = logging.getLogger(__name__)
 
-ENV_SWITCH = "EKTP_DATA_DOCS"
 SITE_NAME = "ektp_validations"
 SUITES = ("field_batch", "registry_extract")
 RESULTS_DIR = ".results"
@@ -53,7 +51,9 @@ _UNSAFE_ID = re.compile(r"[^A-Za-z0-9_.-]+")
 
 def enabled() -> bool:
     """``EKTP_DATA_DOCS=off`` (or 0/false/no) turns the docs off; they are on by default."""
-    return os.environ.get(ENV_SWITCH, "on").strip().lower() not in {"off", "0", "false", "no"}
+    from ektp.core.settings import setting
+
+    return setting("data_docs")
 
 
 def scrub(result) -> dict:
@@ -134,9 +134,9 @@ class PendingDocs:
         if not self.on or not self.entries:
             return None
         if docs_dir is None:
-            from ektp.core.settings import settings
+            from ektp.core.settings import setting
 
-            docs_dir = settings().data_docs_dir
+            docs_dir = setting("data_docs_dir")
         try:
             return build(Path(docs_dir), self.run_id, list(self.entries.items()))
         except Exception:  # noqa: BLE001 - the docs are a view of facts the warehouse already holds

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from ektp import warehouse as wh
 from ektp.core import nik
 from ektp.core.safe_text import escaped
-from ektp.core.settings import settings
+from ektp.core.settings import setting
 from ektp.ingest.csv_reader import Chunk, CsvFile
 from ektp.ingest.landing import (
     REGISTRY,
@@ -80,7 +80,7 @@ def load_registry_files(engine: Engine, root: Path, files: list[LandedFile], run
     :func:`load_batch_files`, also when that shows while its rows are read (the transaction is rolled back
     and the work done again with that file set aside). Returns the outcomes of the files loaded, refused or
     rejected."""
-    accept_dates = settings().accept_extract if accept_dates is None else accept_dates
+    accept_dates = setting("accept_extract") if accept_dates is None else accept_dates
     set_aside: dict[str, str | None] = {}  # path: why it is not read (None: it vanished)
     while True:
         try:

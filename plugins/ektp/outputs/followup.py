@@ -69,7 +69,9 @@ _NIK_NOISE = re.compile(r"[\s.\-]")
 
 def reports_enabled() -> bool:
     """``EKTP_REPORTS=off`` (or 0/false/no) skips the HTML reports and follow-up lists (benchmarks)."""
-    return os.environ.get("EKTP_REPORTS", "on").strip().lower() not in {"off", "0", "false", "no"}
+    from ektp.core.settings import setting
+
+    return setting("reports")
 
 
 # --- suggestions ---------------------------------------------------------------------------------

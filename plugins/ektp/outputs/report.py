@@ -537,13 +537,13 @@ def write_reports(engine, report_dates: list[date], report_dir: Path) -> list[Pa
 
 def main(argv: list[str] | None = None) -> None:
     from ektp import warehouse as wh
-    from ektp.core.settings import settings
+    from ektp.core.settings import setting
 
     parser = argparse.ArgumentParser(description="Write the HTML coverage report of a published date.")
     parser.add_argument("--date", type=date.fromisoformat, required=True, help="report date, YYYY-MM-DD")
     parser.add_argument("--out", type=Path, help="folder (default: EKTP_REPORT_DIR or var/reports)")
     args = parser.parse_args(argv)
-    print(write_report(wh.make_engine(), args.date, args.out or settings().report_dir))
+    print(write_report(wh.make_engine(), args.date, args.out or setting("report_dir")))
 
 
 if __name__ == "__main__":

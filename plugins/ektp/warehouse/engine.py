@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from ektp.core.file_modes import PRIVATE_FILE, create_new
-from ektp.core.settings import warehouse_url
+from ektp.core.settings import WAREHOUSE_CONN_ID, setting
 
 
 def make_engine(url: str | None = None) -> Engine:
@@ -55,3 +55,37 @@ def _use_real_sqlite_transactions(engine: Engine) -> None:
 
 def is_sqlite(conn: Connection | Engine) -> bool:
     return conn.dialect.name == "sqlite"
+
+
+def warehouse_url() -> str:
+    """The warehouse as a SQLAlchemy URL.
+
+    The contract names the Airflow connection ``ektp_warehouse``; its usual form is the
+    ``AIRFLOW_CONN_EKTP_WAREHOUSE`` URL, read directly so that tools outside Airflow agree.
+    Without it, a connection stored in Airflow's metadata database is used, and failing
+    that the embedded SQLite warehouse under ``var/``.
+    """
+    url = setting("warehouse_url") or _airflow_connection_uri()
+    if not url:
+        url = f"sqlite:///{setting('var_dir') / 'warehouse.sqlite'}"
+    return sqlalchemy_url(url)
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Map Airflow-style URLs to the driver this project uses (psycopg 3)."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _airflow_connection_uri() -> str | None:
+    """The one import of Airflow outside ``ektp.airflow`` (the import-linter contract names it): the CLI commands
+    find the connection where the DAG does, when it is kept in Airflow's metadata database."""
+    try:
+        from airflow.sdk import BaseHook
+
+        conn = BaseHook.get_connection(WAREHOUSE_CONN_ID)
+    except Exception:  # noqa: BLE001 - no Airflow context or no such connection: use the default
+        return None
+    return conn.get_uri()
