@@ -362,7 +362,7 @@ def test_unreadable_files_are_rejected_and_unlistable_folders_keep_their_files(o
     assert planned == [f"batches/{DAY}/good.csv"]
     assert refused == [(f"batches/{DAY}/locked.csv", "cannot be read: permission denied")]
     assert removed == []  # a folder that cannot be listed says nothing about its files
-    assert_xcom_safe(items)
+    assert_xcom_safe([i.to_xcom() for i in items])
 
 
 # --- any landing area -----------------------------------------------------------------------------------
@@ -453,7 +453,7 @@ def test_planning_any_landing_area_never_fails(migrated_sqlite, entries):
         engine.dispose()
         planned = {f.path for g in plan.batch_groups for f in g} | {f.path for f, _ in plan.duplicates}
         assert set(GOOD) <= planned
-        assert_xcom_safe(plan.work_items())
+        assert_xcom_safe([i.to_xcom() for i in plan.work_items()])
         for text in plan.ignored + [why for _, why in plan.refused]:
             assert text.isprintable(), text
 

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from ektp.core.calendar import report_date_of
 from ektp.core.settings import settings
+
+if TYPE_CHECKING:
+    from ektp.ingest.work_items import WorkItem
 
 log = logging.getLogger(__name__)
 
@@ -31,82 +35,50 @@ def plan_file_loads(logical_date: datetime | None, run_after: datetime | None = 
     migrate(engine)
     plan = plan_loads(engine, cfg.landing_dir, report_date_of(logical_date, run_after), cfg.files_per_group,
                       cfg.group_bytes, cfg.accept_extract)
-    return plan.work_items()
+    return [item.to_xcom() for item in plan.work_items()]
 
 
 def describe_item(item: dict) -> str:
     """A short label for the Airflow UI's mapped task list."""
-    if item["action"] == "load_batches":
-        files = item["files"]
-        return f"{len(files)} batch files {files[0]['file_date']}..{files[-1]['file_date']}"
-    if item["action"] == "load_registry":
-        dates = ", ".join(f["file_date"] for f in item["files"])
-        return f"extracts {dates}" if dates else "extract verdicts"
-    return "duplicate deliveries and removed files"
+    from ektp.ingest.work_items import WorkItem
+
+    return WorkItem.from_xcom(item).label()
 
 
 def load_file_group(item: dict, run_id: str) -> dict:
-    """One work item of the plan: record skipped files, load an extract, or load a group of batches."""
-    action = item["action"]
-    if action == "record_skipped":
-        return record_skipped_files(item, run_id)
-    if action == "load_registry":
-        return {"files": load_registry_extracts(item, run_id)}
-    if action == "load_batches":
-        return {"files": load_batch_group(item["files"], run_id)}
-    raise ValueError(f"unknown work item {action!r}")
+    """One work item of the plan: record skipped files, load the extracts, or load a group of batches."""
+    from ektp.ingest.work_items import WorkItem, WorkKind
+
+    work = WorkItem.from_xcom(item)
+    if work.kind == WorkKind.RECORD_SKIPPED:
+        from ektp.ingest.manifest import record_skipped
+
+        return record_skipped(_engine(), work, run_id)
+    if work.kind == WorkKind.LOAD_REGISTRY:
+        return {"files": load_registry_extracts(work, run_id)}
+    return {"files": load_batch_group(work, run_id)}
 
 
-def record_skipped_files(plan: dict, run_id: str) -> dict:
-    """Batch files: duplicate deliveries are recorded (rows not loaded); files that cannot be read safely are
-    rejected; files gone from the landing area are forgotten; unchanged files get their new times."""
-    from ektp import warehouse as wh
-    from ektp.ingest import manifest
-
-    with wh.transaction(_engine()) as conn:
-        manifest.skip_files(conn, *_skipped(plan), run_id, refused=_refused(plan),
-                            retimed=[tuple(r) for r in plan.get("retimed", [])])
-    return {"duplicates": len(plan["duplicates"]), "refused": len(plan.get("refused", [])),
-            "removed": len(plan["removed"]), "retimed": len(plan.get("retimed", []))}
-
-
-def _skipped(plan: dict) -> tuple[list, list]:
-    from ektp.ingest.landing import LandedFile
-
-    return ([(LandedFile.from_xcom(data), original) for data, original in plan["duplicates"]],
-            [(path, date.fromisoformat(day)) for path, day in plan["removed"]])
-
-
-def _refused(plan: dict) -> list:
-    from ektp.ingest.landing import LandedFile
-
-    return [(LandedFile.from_xcom(data), reason) for data, reason in plan.get("refused", [])]
-
-
-def load_batch_group(group: list[dict], run_id: str) -> list[dict]:
+def load_batch_group(work: WorkItem, run_id: str) -> list[dict]:
     from dataclasses import asdict
 
     from ektp.ingest.batches import load_batch_files
-    from ektp.ingest.landing import LandedFile
 
     cfg = settings()
-    files = [LandedFile.from_xcom(f) for f in group]
-    return [asdict(o) for o in load_batch_files(_engine(), cfg.landing_dir, files, run_id, cfg.chunk_rows,
+    return [asdict(o) for o in load_batch_files(_engine(), cfg.landing_dir, work.files, run_id, cfg.chunk_rows,
                                                 cfg.slice_bytes)]
 
 
-def load_registry_extracts(item: dict, run_id: str) -> list[dict]:
+def load_registry_extracts(work: WorkItem, run_id: str) -> list[dict]:
     """Every extract change of the run, judged in date order (ektp.ingest.registry.load_registry_files)."""
     from dataclasses import asdict
 
-    from ektp.ingest.landing import LandedFile
     from ektp.ingest.registry import load_registry_files
 
     cfg = settings()
-    duplicates, removed = _skipped(item)
     return [asdict(o) for o in load_registry_files(
-        _engine(), cfg.landing_dir, [LandedFile.from_xcom(f) for f in item["files"]], run_id, cfg.chunk_rows,
-        cfg.accept_extract, duplicates, removed, _refused(item))]
+        _engine(), cfg.landing_dir, work.files, run_id, cfg.chunk_rows, cfg.accept_extract, work.duplicates,
+        work.removed, work.refused)]
 
 
 def publish_coverage(logical_date: datetime | None, run_id: str, run_after: datetime | None = None) -> dict:

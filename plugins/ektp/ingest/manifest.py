@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from ektp import warehouse as wh
 from ektp.core.safe_text import escaped
@@ -14,6 +14,7 @@ from ektp.ingest.landing import (
     LandedFile,
 )
 from ektp.ingest.loading import now
+from ektp.ingest.work_items import Retimed, WorkItem
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +71,17 @@ def reject_file(conn: Connection, landed: LandedFile, reason: str, run_id: str, 
     record_manifest(conn, landed, run_id, status="rejected_file", reason=reason, rows=rows, rejected=rejected)
 
 
+def record_skipped(engine: Engine, item: WorkItem, run_id: str) -> dict:
+    """A ``record_skipped`` work item, in one transaction; returns its counts."""
+    with wh.transaction(engine) as conn:
+        skip_files(conn, item.duplicates, item.removed, run_id, refused=item.refused, retimed=item.retimed)
+    return {"duplicates": len(item.duplicates), "refused": len(item.refused), "removed": len(item.removed),
+            "retimed": len(item.retimed)}
+
+
 def skip_files(conn: Connection, duplicates: Iterable[tuple[LandedFile, str]], removed: Iterable[tuple[str, date]],
                run_id: str, refused: Iterable[tuple[LandedFile, str]] = (),
-               retimed: Iterable[tuple[str, str, int | None, int | None]] = ()) -> None:
+               retimed: Iterable[Retimed] = ()) -> None:
     """Duplicate deliveries are recorded (rows not loaded); files that cannot be read safely are rejected;
     files gone from the landing area are forgotten; unchanged files get their new times (path, sha256,
     mtime, ctime), or every later run would read them again."""

@@ -27,6 +27,7 @@ from ektp.ingest.landing import (
     scan_landing,
 )
 from ektp.ingest.plausibility import IMPLAUSIBLE, Verdict, stale
+from ektp.ingest.work_items import Retimed, WorkItem, WorkKind
 
 log = logging.getLogger(__name__)
 
@@ -48,22 +49,21 @@ class LoadPlan:
     ignored: list[str] = field(default_factory=list)
     unchanged: int = 0
 
-    def work_items(self) -> list[dict]:
+    def work_items(self) -> list[WorkItem]:
         """One item per mapped load task (paths, dates and hashes only: never row content).
 
         Extracts come first, all in one item: each one's plausibility depends on the earlier ones, so they are
         judged in date order in one transaction, with the registry files that became duplicates, cannot be read
         safely or left the landing area. Batch files come in bounded groups.
         """
-        items: list[dict] = []
+        items: list[WorkItem] = []
         batch, registry = self._skipped(registry=False), self._skipped(registry=True)
         if any(batch) or self.retimed:
-            items.append(_skipped_item("record_skipped", *batch) | {
-                "retimed": [[f.path, f.sha256, f.modified_ns, f.changed_ns] for f in self.retimed]})
+            items.append(WorkItem(WorkKind.RECORD_SKIPPED, *([], *batch), retimed=[
+                Retimed(f.path, f.sha256, f.modified_ns, f.changed_ns) for f in self.retimed]))
         if self.registry_files or any(registry) or self.stale_verdicts:
-            items.append(_skipped_item("load_registry", *registry) | {
-                "files": [f.to_xcom() for f in self.registry_files]})
-        items += [{"action": "load_batches", "files": [f.to_xcom() for f in g]} for g in self.batch_groups]
+            items.append(WorkItem(WorkKind.LOAD_REGISTRY, list(self.registry_files), *registry))
+        items += [WorkItem(WorkKind.LOAD_BATCHES, list(g)) for g in self.batch_groups]
         return items
 
     def _skipped(self, registry: bool) -> tuple[list, list, list]:
@@ -71,13 +71,6 @@ class LoadPlan:
         return ([(f, of) for f, of in self.duplicates if (f.kind == REGISTRY) == registry],
                 [(p, d) for p, d in self.removed if p.startswith(f"{REGISTRY}/") == registry],
                 [(f, why) for f, why in self.refused if (f.kind == REGISTRY) == registry])
-
-
-def _skipped_item(action: str, duplicates: list[tuple[LandedFile, str]], removed: list[tuple[str, date]],
-                  refused: list[tuple[LandedFile, str]]) -> dict:
-    return {"action": action, "duplicates": [[f.to_xcom(), of] for f, of in duplicates],
-            "removed": [[p, d.isoformat()] for p, d in removed],
-            "refused": [[f.to_xcom(), why] for f, why in refused]}
 
 
 def group_files(files: list[LandedFile], max_files: int, max_bytes: int) -> list[list[LandedFile]]:
