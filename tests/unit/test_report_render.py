@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, date, datetime
-from decimal import Decimal
 
 import pytest
 from ektp import warehouse as wh
@@ -72,10 +71,3 @@ def test_the_report_file_is_readable_by_the_group_only(sqlite_engine, tmp_path, 
     assert oct(path.stat().st_mode & 0o777) == oct(0o640)
     assert [oct(p.stat().st_mode & 0o777) for p in (path.parent, path.parent.parent)] == [oct(0o750)] * 2
     assert [p.name for p in path.parent.iterdir()] == [path.name]
-
-
-@pytest.mark.parametrize(("n", "d", "want"), [(1, 8, "12.50"), (1, 3, "33.33"), (2, 3, "66.67"),
-                                              (1, 200, "0.50"), (1, 400, "0.25"), (1, 800, "0.13"), (0, 5, "0.00")])
-def test_percentages_round_half_up(n, d, want):
-    assert report.pct(n, d) == Decimal(want)
-    assert report.pct(1, 0) is None

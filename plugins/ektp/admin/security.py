@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from ektp import warehouse as wh
@@ -70,11 +69,8 @@ def purge_quarantine(engine: Engine, retention_days: int, now: datetime | None =
     cutoff = (now or datetime.now(UTC)) - timedelta(days=retention_days)
     cutoff_date = cutoff.astimezone(WIB).date()
     params = {"cutoff": cutoff, "cutoff_date": cutoff_date, "redacted": REDACTED}
-    counts = []
     with wh.transaction(engine) as conn:
-        for stmt in wh.statements("security/purge_quarantine", conn.dialect.name):
-            bound = {k: v for k, v in params.items() if f":{k}" in stmt}
-            counts.append(conn.execute(sa.text(stmt), bound).rowcount)
+        counts = wh.rowcounts(conn, "security/purge_quarantine", params)
     folders = _purge_followup_files(report_dir / "followup", cutoff_date) if report_dir else 0
     purged = Purged(cutoff, counts[0], sum(counts[1:]), folders)
     log.info("quarantine purge (retention %d days, cutoff %s): %d rejected rows redacted, %d follow-up rows and "

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from ektp import warehouse as wh
@@ -303,8 +302,7 @@ def _flag_duplicate_niks(conn: Connection, csv_file: CsvFile, landed: LandedFile
     numbers = np.sort(np.concatenate(nik_numbers)) if nik_numbers else np.zeros(0, dtype=np.int64)
     if not (numbers[1:] == numbers[:-1]).any():
         return 0
-    stage = wh.table(conn, "ektp_ingest.registry_nik_stage")
-    conn.execute(sa.text(f"DELETE FROM {stage}"))
+    wh.run_sql(conn, "load/delete_nik_stage")
     wh.bulk_insert(conn, "ektp_ingest.registry_nik_stage", ["row_number", "nik"], rejected_niks)
     params = {"extract_date": landed.file_date, "file_path": landed.path}
     wh.run_sql(conn, "load/stage_repeated_niks", params)
@@ -312,8 +310,7 @@ def _flag_duplicate_niks(conn: Connection, csv_file: CsvFile, landed: LandedFile
     # rows already quarantined for another reason get duplicate_nik added to their reasons
     wh.run_sql(conn, "load/append_duplicate_reason", params)
     wh.run_sql(conn, "load/delete_duplicate_residents", params)
-    conn.execute(sa.text(f"DELETE FROM {stage}"))
-    conn.execute(sa.text(f"DELETE FROM {wh.table(conn, 'ektp_ingest.registry_repeated_nik')}"))
+    wh.run_sql(conn, "load/delete_nik_stage")
     if not moving:
         return 0
     # residents that turn out to be duplicates move to the quarantine whole, as received: read them again

@@ -13,19 +13,22 @@ COLUMNS = ["kecamatan_code", "kecamatan_name", "target_residents", "recorded_on_
            "recorded_to_date", "remaining", "coverage_pct"]
 
 
-def kecamatan_rows(engine: sa.Engine, report_date: date) -> list[dict]:
+def kecamatan_rows(engine: sa.Engine, report_date: date) -> tuple[list[dict], dict]:
+    """The kecamatan rows of a date and their totals (``report/select_totals``: coverage_pct rounded in SQL)."""
+    params = {"report_date": report_date}
     with engine.connect() as conn:
-        return [dict(r._mapping) for r in wh.query(conn, "report/select_kecamatan_coverage",
-                                                   {"report_date": report_date})]
+        rows = [dict(r._mapping) for r in wh.query(conn, "report/select_kecamatan_coverage", params)]
+        (totals,) = wh.query(conn, "report/select_totals", params)
+    return rows, dict(totals._mapping)
 
 
-def render(rows: list[dict], report_date: date) -> str:
+def render(rows: list[dict], report_date: date, totals: dict) -> str:
     header = ["kecamatan", "name", "target", "on date", "to date", "remaining", "coverage %"]
     body = [[r["kecamatan_code"], r["kecamatan_name"], r["target_residents"], r["recorded_on_date"],
              r["recorded_to_date"], r["remaining"], f"{float(r['coverage_pct']):.2f}"] for r in rows]
     if rows:
-        t = [sum(r[c] for r in rows) for c in COLUMNS[2:6]]
-        body.append(["TOTAL", "", *t, f"{100 * t[2] / t[0]:.2f}" if t[0] else "-"])
+        cov = totals["coverage_pct"]
+        body.append(["TOTAL", "", *(totals[c] for c in COLUMNS[2:6]), "-" if cov is None else f"{float(cov):.2f}"])
     widths = [max(len(str(x)) for x in col) for col in zip(header, *body, strict=True)]
     lines = [f"e-KTP outreach coverage by kecamatan, {report_date.isoformat()}", ""]
     for i, row in enumerate([header, *body]):
@@ -43,7 +46,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--date", type=date.fromisoformat, required=True, help="report date, YYYY-MM-DD")
     args = parser.parse_args(argv)
-    print(render(kecamatan_rows(wh.make_engine(), args.date), args.date))
+    rows, totals = kecamatan_rows(wh.make_engine(), args.date)
+    print(render(rows, args.date, totals))
 
 
 if __name__ == "__main__":

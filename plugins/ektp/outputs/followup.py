@@ -485,8 +485,6 @@ def _write_csvs(folder: Path, lists: dict[str, Any]) -> list[Path]:
 
 def write_outreach_residents(engine) -> dict:
     """The residents still unrecorded on the latest published date, by name (restricted schema)."""
-    import sqlalchemy as sa
-
     from ektp import warehouse as wh
 
     with wh.transaction(engine) as conn:
@@ -496,7 +494,6 @@ def write_outreach_residents(engine) -> dict:
         day = date.fromisoformat(_iso(latest))
         wh.run_sql(conn, "followup/insert_outreach_residents",
                    {"report_date": day, "written_at": datetime.now(UTC), **student_age_bounds(day)})
-        n = conn.execute(sa.text(f"SELECT count(*) FROM {wh.table(conn, 'ektp_quarantine.outreach_residents')}")
-                         ).scalar_one()
+        (n,), = wh.query(conn, "followup/select_outreach_resident_count")
     log.info("outreach list for %s: %d residents still unrecorded", day, n)
     return {"outreach_date": day.isoformat(), "outreach_residents": n}

@@ -17,7 +17,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -49,13 +49,6 @@ _PALETTE = ["#2563eb", "#16a34a", "#d97706", "#9333ea", "#0891b2", "#dc2626", "#
             "#0d9488", "#ca8a04", "#7c3aed"]
 
 
-def pct(numerator: int, denominator: int) -> Decimal | None:
-    """100 * n / d rounded half up to 2 decimals (the contract's coverage_pct rule)."""
-    if not denominator:
-        return None
-    return (Decimal(100 * numerator) / Decimal(denominator)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
 # --- data ----------------------------------------------------------------------------------------
 
 
@@ -77,8 +70,9 @@ def _rows(conn, name: str, report_date: date) -> list[dict]:
             for r in wh.query(conn, f"report/{name}", {"report_date": report_date})]
 
 
-def _coverage(value: Any) -> float:
-    return float(Decimal(str(value)).quantize(Decimal("0.01")))
+def _coverage(value: Any) -> float | None:
+    """A percentage rounded in SQL (half up, the contract's coverage_pct rule), as a number with 2 decimals."""
+    return None if value is None else float(Decimal(str(value)).quantize(Decimal("0.01")))
 
 
 def load_report_data(engine, report_date: date) -> dict:
@@ -92,26 +86,25 @@ def load_report_data(engine, report_date: date) -> dict:
         rejections = _rows(conn, "select_rejections", report_date)
         sites = _rows(conn, "select_site_results", report_date)
         outreach = _rows(conn, "select_outreach_targets", report_date)
+        coverage_totals = _rows(conn, "select_totals", report_date)[0]
+        site_totals = _rows(conn, "select_site_totals", report_date)[0]
     for r in kecamatan + kelurahan:
         r["coverage_pct"] = _coverage(r["coverage_pct"])
+    for r in sites:
+        r["match_rate"] = _coverage(r["match_rate"])
     published_at = summary["published_at"]
     if isinstance(published_at, str) and published_at:  # SQLite keeps the text as stored (UTC)
         published_at = datetime.fromisoformat(published_at).astimezone(WIB).isoformat(timespec="seconds")
-    target = sum(r["target_residents"] for r in kecamatan)
-    to_date = sum(r["recorded_to_date"] for r in kecamatan)
-    cov = pct(to_date, target)
     totals = {
-        "target_residents": target,
-        "recorded_on_date": sum(r["recorded_on_date"] for r in kecamatan),
-        "recorded_to_date": to_date,
-        "remaining": sum(r["remaining"] for r in kecamatan),
-        "coverage_pct": None if cov is None else float(cov),
+        **{k: coverage_totals[k] for k in ("target_residents", "recorded_on_date", "recorded_to_date", "remaining")},
+        "coverage_pct": _coverage(coverage_totals["coverage_pct"]),
         "remaining_aged_16_18": sum(r["remaining_aged_16_18"] for r in outreach),
         "rows_received": sum(r["rows_received"] for r in sites),
         "rows_rejected": sum(r["rows_rejected"] for r in sites),
         "rows_accepted": sum(r["rows_accepted"] for r in sites),
         "matched": sum(r["matched"] for r in sites),
         "sites": len(sites),
+        "match_rate": _coverage(site_totals["match_rate"]),
     }
     trend = _merge_trend(coverage_trend, recording_trend)
     kelurahan.sort(key=lambda r: (r["coverage_pct"], r["kelurahan_code"]))
@@ -138,14 +131,14 @@ def _merge_trend(coverage: list[dict], recording: list[dict]) -> list[dict]:
         days.setdefault(r["report_date"], {"report_date": r["report_date"]}).update(
             extract_date=r["extract_date"], target_residents=r["target_residents"],
             recorded_on_date=r["recorded_on_date"], recorded_to_date=r["recorded_to_date"])
+    rounded = {r["report_date"]: _coverage(r["coverage_pct"]) for r in coverage}  # in SQL
     for r in recording:
         days.setdefault(r["report_date"], {"report_date": r["report_date"]}).update(
             {k: v for k, v in r.items() if k != "report_date"})
     out = []
     for day in sorted(days):
         row = days[day]
-        c = pct(row.get("recorded_to_date") or 0, row.get("target_residents") or 0)
-        row["coverage_pct"] = None if c is None else float(c)
+        row["coverage_pct"] = rounded.get(day)
         out.append(row)
     return out
 
@@ -368,8 +361,7 @@ def render(data: dict) -> str:
                 Col("target_residents", "Target", True), Col("recorded_on_date", "On date", True),
                 Col("recorded_to_date", "To date", True), Col("remaining", "Remaining", True),
                 Col("coverage_pct", "Coverage", percent=True)]
-    site_rows = [{**s, "match_rate": None if not s["rows_accepted"] else float(pct(s["matched"], s["rows_accepted"]))}
-                 for s in data["sites"]]
+    site_rows = data["sites"]
     site_cols = [Col("site_code", "Site"), Col("site_name", "Name"), Col("batch_files", "Files", True),
                  Col("rows_received", "Received", True), Col("rows_rejected", "Rejected", True),
                  Col("rows_duplicate", "Duplicate", True), Col("rows_accepted", "Accepted", True),
@@ -377,8 +369,7 @@ def render(data: dict) -> str:
                  Col("not_in_extract", "Not in extract", True), Col("match_rate", "Match rate", percent=True)]
     site_total = {"site_code": "", "site_name": "All sites",
                   **{c.key: sum(s[c.key] for s in data["sites"]) for c in site_cols[2:-1]}}
-    site_total["match_rate"] = (None if not site_total["rows_accepted"]
-                                else float(pct(site_total["matched"], site_total["rows_accepted"])))
+    site_total["match_rate"] = t["match_rate"]
     rej_rows = [{**r, "meaning": REASONS.get(r["reason"], "")} for r in data["rejections"]]
     rej_cols = [Col("reason", "Reason"), Col("meaning", "Meaning"), Col("rows", "Rows", True)]
     kec_names = {r["kecamatan_code"]: r["kecamatan_name"] for r in data["kecamatan"]}

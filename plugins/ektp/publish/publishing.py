@@ -40,8 +40,7 @@ def publish(engine: Engine, report_date: date, run_id: str) -> Published:
         wh.tune_set_based_statements(conn)  # work_mem, random_page_cost and no JIT for this transaction
         wh.run_sql(conn, "publish/fill_publish_queue", {"report_date": report_date})
         wh.analyze(conn, "ektp_ingest.publish_queue")  # a few dates, not the 2,550 rows assumed without statistics
-        dates = [str(d) for d, in conn.execute(sa.text(
-            f"SELECT report_date FROM {wh.table(conn, 'ektp_ingest.publish_queue')} ORDER BY report_date"))]
+        dates = [str(d) for d, in wh.query(conn, "publish/select_queued_dates")]
         resolving = bool(wh.query(conn, "resolve/select_rows_to_resolve")[0].has_rows)
         with OutreachBands(engine, conn, [date.fromisoformat(d) for d in dates], beside_serial_work=resolving) as bands:
             wh.analyze(conn, "ektp_ingest.recording")  # the night's rows were just loaded: plan with them
@@ -113,5 +112,5 @@ def _count_bands(engine: Engine, dates: list[date], one_core: bool) -> dict[date
     with engine.begin() as other:  # read only; settings local to this transaction (the connection is pooled)
         wh.tune_set_based_statements(other)
         if one_core:  # the other core only: parallel workers would take turns with the status update on its own
-            other.execute(sa.text("SELECT set_config('max_parallel_workers_per_gather', '0', true)"))
+            wh.run_sql(other, "publish/set_no_parallel_workers")
         return {day: _band_frame(wh.query(other, "publish/select_outreach_band", _band_params(day))) for day in dates}

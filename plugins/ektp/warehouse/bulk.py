@@ -6,12 +6,11 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ektp.warehouse.engine import is_sqlite
 from ektp.warehouse.errors import WarehouseError, describe_db_error, is_db_error
-from ektp.warehouse.sql_files import table
+from ektp.warehouse.sql_files import query, table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -102,9 +101,7 @@ def _arrow_schema(conn: Connection, qualified: str, columns: Sequence[str]):
     """The Arrow schema of a table's ``columns``, from the catalogue (so it follows schema/create_tables.sql)."""
     import pyarrow as pa
 
-    found = dict(conn.execute(sa.text(
-        "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
-        " WHERE attrelid = CAST(:t AS regclass) AND attnum > 0 AND NOT attisdropped"), {"t": qualified}).all())
+    found = {r.attname: r.column_type for r in query(conn, "warehouse/select_column_types", {"table_name": qualified})}
     types = _arrow_types()
     unknown = sorted({found.get(c, "(no such column)") for c in columns} - types.keys())
     if unknown:

@@ -27,11 +27,10 @@ def migrate(engine: Engine) -> None:
         _set_storage_parameters(conn)
         for name in _VERSIONED_SCHEMA:
             _apply_when_changed(conn, name)
-        region = table(conn, "ektp_ingest.region")
-        have = conn.execute(sa.text(f"SELECT count(*) FROM {region}")).scalar_one()
+        (have,), = query(conn, "schema/select_region_count")
         rows = region_rows()
         if have != len(rows):
-            conn.execute(sa.text(f"DELETE FROM {region}"))
+            run_sql(conn, "schema/delete_regions")
             bulk_insert(conn, "ektp_ingest.region", ["region_code", "region_name", "region_level"],
                         ([r["region_code"], r["region_name"], r["region_level"]] for r in rows))
             analyze(conn, "ektp_ingest.region")  # publishing joins 84,000 kelurahan to it: plan with its size
@@ -67,8 +66,7 @@ def _set_storage_parameters(conn: Connection) -> None:
     if is_sqlite(conn):
         return
     for qualified, option in _STORAGE_PARAMETERS.items():
-        current = conn.execute(sa.text("SELECT reloptions FROM pg_class WHERE oid = CAST(:t AS regclass)"),
-                               {"t": qualified}).scalar_one_or_none()
+        current = run_sql(conn, "warehouse/select_storage_options", {"table_name": qualified}).scalar_one_or_none()
         if option not in (current or []):
             conn.exec_driver_sql(f"ALTER TABLE {qualified} SET ({option})")
 
@@ -79,12 +77,8 @@ def _apply_when_changed(conn: Connection, name: str) -> None:
     from datetime import UTC, datetime
 
     digest = hashlib.sha256(sql_text(name).encode("utf-8")).hexdigest()
-    versions = table(conn, "ektp_ingest.schema_version")
-    applied = conn.execute(sa.text(f"SELECT sha256 FROM {versions} WHERE sql_file = :name"), {"name": name})
-    if applied.scalar_one_or_none() == digest:
+    if run_sql(conn, "schema/select_applied_version", {"name": name}).scalar_one_or_none() == digest:
         return
     for stmt in statements(name, conn.dialect.name):  # none on SQLite for a file of comments only
         conn.execute(sa.text(stmt))
-    conn.execute(sa.text(f"DELETE FROM {versions} WHERE sql_file = :name"), {"name": name})
-    conn.execute(sa.text(f"INSERT INTO {versions} (sql_file, sha256, applied_at) VALUES (:name, :digest, :at)"),
-                 {"name": name, "digest": digest, "at": datetime.now(UTC)})
+    run_sql(conn, "schema/replace_applied_version", {"name": name, "digest": digest, "applied_at": datetime.now(UTC)})

@@ -79,6 +79,11 @@ def run_sql_many(conn: Connection, name: str, params: Sequence[Mapping[str, Any]
         conn.execute(sa.text(stmt), [{k: p[k] for k in keys} for p in params])
 
 
+def rowcounts(conn: Connection, name: str, params: Mapping[str, Any] | None = None) -> list[int]:
+    """Run every statement of a SQL file with bound parameters; returns the rows each one changed."""
+    return [conn.execute(sa.text(stmt), _bound(stmt, params)).rowcount for stmt in statements(name, conn.dialect.name)]
+
+
 def query(conn: Connection, name: str, params: Mapping[str, Any] | None = None) -> list[sa.Row]:
     return list(run_sql(conn, name, params))
 

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ektp.warehouse.engine import is_sqlite
 from ektp.warehouse.errors import WarehouseError, describe_db_error, is_db_error
+from ektp.warehouse.sql_files import run_sql
 
 #: one lock for every writer, so concurrent runs serialise instead of interleaving
 _WRITE_LOCK_KEY = 7_310_458_201
@@ -17,7 +18,7 @@ _WRITE_LOCK_KEY = 7_310_458_201
 def lock_for_write(conn: Connection) -> None:
     """Serialise writers for the rest of this transaction (SQLite: BEGIN IMMEDIATE did it)."""
     if not is_sqlite(conn):
-        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_WRITE_LOCK_KEY})")
+        run_sql(conn, "warehouse/lock_writers", {"lock_key": _WRITE_LOCK_KEY})
 
 
 @contextmanager

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ektp.warehouse.engine import is_sqlite
-from ektp.warehouse.sql_files import table
+from ektp.warehouse.sql_files import query, run_sql, table
 
 
 def analyze(conn: Connection, *qualified: str) -> None:
@@ -31,18 +30,15 @@ def tune_set_based_statements(conn: Connection, work_mem: str = "64MB", random_p
     statement's expressions costs 40-80 ms and pays back only on scans far longer than these (publishing a
     national night, three runs each way: 8.3-8.4 s with JIT, 7.7-7.9 s without). SQLite: nothing."""
     if not is_sqlite(conn):
-        # set_config(..., true) is SET LOCAL with the value bound (SET takes no parameters)
-        conn.execute(sa.text("SELECT set_config('work_mem', :value, true)"), {"value": work_mem})
-        conn.execute(sa.text("SELECT set_config('random_page_cost', :value, true)"), {"value": random_page_cost})
-        conn.execute(sa.text("SELECT set_config('jit', 'off', true)"))
+        run_sql(conn, "warehouse/tune_set_based_statements", {"work_mem": work_mem,
+                                                              "random_page_cost": random_page_cost})
 
 
 def estimated_rows(conn: Connection, qualified: str) -> int:
     """PostgreSQL's estimate of a table's rows (``pg_class.reltuples``, kept by ANALYZE); 0 when unknown or SQLite."""
     if is_sqlite(conn):
         return 0
-    found = conn.execute(sa.text("SELECT reltuples FROM pg_class WHERE oid = CAST(:t AS regclass)"),
-                         {"t": qualified}).scalar_one_or_none()
+    found = run_sql(conn, "warehouse/select_estimated_rows", {"table_name": qualified}).scalar_one_or_none()
     return max(int(found or 0), 0)
 
 
@@ -58,11 +54,7 @@ def indexes_dropped(conn: Connection, qualified: str, *, when: bool = True) -> I
     if not when or is_sqlite(conn):
         yield
         return
-    found = conn.execute(sa.text(
-        "SELECT i.indexrelid::regclass::text AS index_name, pg_get_indexdef(i.indexrelid) AS index_def, "
-        "       c.conname, pg_get_constraintdef(c.oid) AS constraint_def "
-        "  FROM pg_index i LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid "
-        " WHERE i.indrelid = CAST(:t AS regclass) ORDER BY c.conname NULLS LAST, 1"), {"t": qualified}).all()
+    found = query(conn, "warehouse/select_table_indexes", {"table_name": qualified})
     name = table(conn, qualified)
     for ix in found:
         conn.exec_driver_sql(f'ALTER TABLE {name} DROP CONSTRAINT "{ix.conname}"' if ix.conname
@@ -70,7 +62,7 @@ def indexes_dropped(conn: Connection, qualified: str, *, when: bool = True) -> I
     yield
     # the sort budget of the index builds, shared by PostgreSQL's parallel build workers: 256 MB left each of
     # three participants too little for 5.4 million NIKs (their index: 3.2-3.5 s, with 512 MB 2.9-3.1 s)
-    conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
+    run_sql(conn, "warehouse/set_index_build_memory")
     for ix in found:
         conn.exec_driver_sql(f'ALTER TABLE {name} ADD CONSTRAINT "{ix.conname}" {ix.constraint_def}' if ix.conname
                              else ix.index_def)
