@@ -40,10 +40,6 @@ def normalise(values: pd.Series) -> pd.Series:
     return out
 
 
-def normalise_one(value: str) -> str:
-    return _STRIP.sub("", value)
-
-
 def is_well_formed(niks: pd.Series) -> pd.Series:
     """Exactly 16 ASCII digits (``str.isdigit`` would also accept other scripts' digits).
 
@@ -128,12 +124,6 @@ def has_listed_prefix(niks: pd.Series) -> pd.Series:
     """Digits 1-6 are a kecamatan in some code list (a warning only when not)."""
     m, ok = _digit_matrix(niks)
     return pd.Series(~ok | _in_codes(_number(m, 0, 6), code_lists().districts, 6), index=niks.index)
-
-
-def birth_parts(niks: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(day as written, month, two-digit year) as integer arrays; zeros where not 16 digits."""
-    m, _ = _digit_matrix(niks)
-    return _number(m, 6, 8), _number(m, 8, 10), _number(m, 10, 12)
 
 
 def has_valid_birth_date(niks: pd.Series) -> pd.Series:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from functools import cache
 
 import numpy as np
@@ -268,23 +267,10 @@ def prepare_registry(raw: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def file_site(site_codes: pd.Series, site_names: pd.Series) -> tuple[str, str | None]:
-    """The site a batch file counts under: its most common non-empty site_code (ties: smallest)."""
-    codes = _trimmed(site_codes)
-    codes = codes[codes.notna() & (codes != "")]
-    names = _trimmed(site_names)
-    names = names[names.notna() & (names != "")]
-    smallest_name = min(names) if len(names) else None
-    if codes.empty:
-        return "", smallest_name
-    counts = codes.value_counts()
-    best = counts[counts == counts.max()].index
-    return min(best), smallest_name
-
-
 def file_sites(paths: pd.Series, site_codes: pd.Series, site_names: pd.Series) -> dict[str, tuple[str, str | None]]:
-    """:func:`file_site` of every file of a group at once (the same answers), from the group's rows: one
-    pass over the rows, then a loop over the distinct (file, code) and (file, name) pairs only."""
+    """The site each batch file of a group counts under: its most common non-empty site_code (ties: the
+    smallest), and its smallest non-empty site_name. One pass over the group's rows, then a loop over the
+    distinct (file, code) and (file, name) pairs only."""
     codes, names = _trimmed(site_codes), _trimmed(site_names)
     best: dict[str, tuple[str, int]] = {}
     has_code = (codes.notna() & (codes != "")).to_numpy(dtype=bool)
@@ -300,7 +286,3 @@ def file_sites(paths: pd.Series, site_codes: pd.Series, site_names: pd.Series) -
         if path not in smallest or name < smallest[path]:
             smallest[path] = name
     return {path: (best[path][0] if path in best else "", smallest.get(path)) for path in pd.unique(paths)}
-
-
-def wib_date(value: pd.Timestamp) -> date:
-    return (value + timedelta(hours=7)).date()
