@@ -20,7 +20,7 @@ import pytest
 from ektp.ingest.validation import load_suite, run_suite
 
 from tests.tools.test_sample_data import normalise, read_csv, sha_map
-from tests.unit.test_card_events_suite import prepare
+from tests.unit.ingest.test_card_events_suite import prepare
 from tools import sample_data as sd
 
 WIB = timezone(timedelta(hours=7))

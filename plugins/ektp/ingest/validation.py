@@ -220,7 +220,7 @@ def format_datetimes(values: pd.Series, fmt: str) -> pd.Series:
     """``values.dt.strftime(fmt)`` as a string Series (NaT: NA), without pandas' per-value Python strftime
     (most of the time of preparing a batch). The formats loading uses are Arrow casts to a date or to
     ISO text, in UTC for timestamps with a zone; any other is Arrow's strftime. ``%f`` is microseconds,
-    truncated as Python's datetime does (tests/unit/test_format_datetimes.py compares every format with
+    truncated as Python's datetime does (tests/unit/ingest/test_validation_datetimes.py compares every format with
     pandas)."""
     if fmt in (_ISO_DAY, _DDMMYY, _UTC_MICROS):
         naive = values.dt.tz_convert("UTC").dt.tz_localize(None) if values.dt.tz is not None else values

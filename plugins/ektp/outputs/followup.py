@@ -178,7 +178,7 @@ def suggest_in_blocks(queries: Sequence[Query], blocks: Iterable[tuple[str, str,
     was found in, so a query's best ``limit`` overall are among the best ``limit`` of each of its blocks:
     those are kept (by NIK, so a resident found in both of a query's blocks counts once) and ranked again at
     the end, best first, ties by smaller NIK: the same suggestions as :func:`suggest` given every block's
-    residents at once (tests/unit/test_followup.py checks it on random cases).
+    residents at once (tests/unit/outputs/test_followup.py checks it on random cases).
     """
     wanting: dict[tuple[str, str], list[Query]] = defaultdict(list)
     for q in queries:

@@ -31,8 +31,15 @@ def sql_text(name: str) -> str:
 
 
 def statements(name: str, dialect: str) -> list[str]:
-    """The statements of ``sql/<name>.sql`` for this dialect (split on ``;`` at line ends)."""
-    body = re.sub(r"--[^\n]*", "", sql_text(name))
+    """The statements of ``sql/<name>.sql`` for this dialect."""
+    return for_dialect(sql_text(name), dialect)
+
+
+def for_dialect(text: str, dialect: str) -> list[str]:
+    """SQL text written for PostgreSQL as statements for ``dialect`` (split on ``;`` at line ends, comments
+    dropped; for SQLite without schemas, comments, grants and ``COLLATE "C"``, and views replaced by drop and
+    create)."""
+    body = re.sub(r"--[^\n]*", "", text)
     parts = [p.strip() for p in re.split(r";\s*(?:\n|$)", body) if p.strip()]
     if dialect == "sqlite":
         parts = [_PG_COLLATE_C.sub("", _SCHEMA_PREFIX.sub("", p)) for p in parts if not _SQLITE_SKIP.match(p)]

@@ -1,5 +1,5 @@
-"""Follow-up helpers without a warehouse: suggestion scoring, the 16-18 age band, the CSV files (names, cells,
-permissions), the off switch."""
+"""Follow-up helpers without a warehouse: suggestion scoring, the CSV files (names, cells, permissions), the off
+switch."""
 
 from __future__ import annotations
 
@@ -9,30 +9,14 @@ import re
 import shutil
 import stat
 import uuid
-from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from ektp.outputs import followup
-from ektp.outputs.followup import FORMULA_TRIGGERS, Candidates, Query, site_file_name, student_age_bounds, suggest
+from ektp.outputs.followup import FORMULA_TRIGGERS, Candidates, Query, site_file_name, suggest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-
-def _age(birth: date, on: date) -> int:
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-
-
-@pytest.mark.parametrize("day", [date(2026, 11, 4), date(2028, 2, 29), date(2027, 2, 28), date(2027, 3, 1),
-                                 date(2026, 1, 1), date(2025, 12, 31)])
-def test_student_age_bounds_are_aged_16_to_18(day):
-    bounds = student_age_bounds(day)
-    birth = date(day.year - 21, 1, 1)
-    while birth <= date(day.year - 14, 12, 31):
-        inside = bounds["born_after"] < birth <= bounds["born_by"]
-        assert inside == (16 <= _age(birth, day) <= 18), (day, birth)
-        birth += timedelta(days=1)
 
 
 def _cands(*rows):
