@@ -171,7 +171,7 @@ def _value_set(codes: frozenset[str]) -> pa.Array:
 
 def isin(values: pd.Series, codes: frozenset[str]) -> pd.Series:
     """``values.isin(codes)`` for text: pandas turns every code into an Arrow scalar on each call
-    (over a second for the 84,000 kelurahan codes); Arrow's hash lookup with a cached set does not."""
+    (slow for the 84,000 kelurahan codes); Arrow's hash lookup with a cached set does not."""
     arr = pa.array(values.astype("string").array) if len(values) else pa.array([], pa.large_string())
     found = pc.is_in(arr.cast(pa.large_string()), value_set=_value_set(codes))
     return pd.Series(found.fill_null(False).to_numpy(zero_copy_only=False), index=values.index, dtype=bool)

@@ -31,7 +31,7 @@ class CodeLists:
 
 
 def _read(path) -> dict[str, list]:
-    """A reference CSV's columns as lists of text (Arrow: the csv module took half a second for both files)."""
+    """A reference CSV's columns as lists of text (Arrow: the csv module was several times slower)."""
     from pyarrow import csv as pa_csv
 
     with path.open("rb") as fh:

@@ -3,9 +3,9 @@
 ``import great_expectations`` imports every expectation and data source it ships. Two of them pull in
 large libraries at import time: the KL-divergence expectation and two KS-test metrics import
 ``scipy.stats`` (which loads most of SciPy), and the same expectation imports ``altair`` to draw its chart.
-None of our suites uses them, yet together they are 1.1-1.4 s of the 2.5-3 s import, paid by every task
-process that validates (measured: ``python -X importtime``, and side by side in ``/tmp`` scripts, with
-pandas and SQLAlchemy already imported as they are in a task).
+None of our suites uses them, yet together they are close to half of the import, paid by every task
+process that validates (``python -X importtime`` with pandas and SQLAlchemy already imported, as in a task;
+BENCHMARKS.md).
 
 While Great Expectations imports, those two module names stand for placeholders; the first attribute
 anyone reads from a placeholder (``stats.entropy``, ``alt.Chart``) imports the real module and reads it

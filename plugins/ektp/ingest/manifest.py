@@ -24,7 +24,7 @@ def forget_files(conn: Connection, paths: Iterable[str]) -> None:
 
     Only files in the manifest have anything to remove (a night's new files have not): a lookup in the
     small manifest spares six deletes against tables of millions of rows. One statement per table for up
-    to 1,000 files (a statement per file, even pipelined, cost half a second per 200 files; SQLite allows
+    to 1,000 files (a statement per file, even pipelined, was far slower; SQLite allows
     32,766 bound values a statement)."""
     paths = list(paths)
     for start in range(0, len(paths), 1000):

@@ -99,9 +99,9 @@ def slice_files(files: list[LandedFile], slice_bytes: int) -> list[list[LandedFi
     write is the only one nothing overlaps, so a small last slice ends the task sooner. The group is cut
     into ``n - 1/2`` equal shares, ``n`` the fewest that keep a share within ``slice_bytes``, and each file
     goes to the share its middle byte falls in: a national night of 33 MB is 13, 13 and 7 MB, not 16, 16
-    and 1 MB, whose second write (1.5 s) had only the last megabyte's validation to overlap. A slice holds
-    at most a share plus one file. A group under half a slice stays one slice (a suite run costs about
-    0.3 s whatever its size)."""
+    and 1 MB, whose second write had only the last megabyte's validation to overlap. A slice holds
+    at most a share plus one file. A group under half a slice stays one slice (a suite run has a fixed cost
+    whatever its size)."""
     total = sum(f.size for f in files)
     parts = math.ceil(total / slice_bytes + 0.5)
     if parts <= 1:

@@ -97,14 +97,14 @@ def _gx_batch_definition():
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     from ektp.ingest.gx_import import import_great_expectations
 
-    gx = import_great_expectations()  # without SciPy's stats and Altair: 1.1-1.4 s less per task
+    gx = import_great_expectations()  # without SciPy's stats and Altair: a cheaper import per task
     from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.execution_engine import pandas_execution_engine
 
     import ektp.ingest.gx_expectations  # noqa: F401 - registers the custom expectations
 
-    # GX fingerprints every in-memory frame below this size (an md5 over hash_pandas_object: ~1 s per
-    # 500,000 rows) only to label the batch; our results never use that label, so it is switched off.
+    # GX fingerprints every in-memory frame below this size (an md5 over hash_pandas_object, as slow as a
+    # suite run) only to label the batch; our results never use that label, so it is switched off.
     pandas_execution_engine.HASH_THRESHOLD = 0
 
     context = gx.get_context(mode="ephemeral")

@@ -68,10 +68,9 @@ class OutreachBands:
 
     PostgreSQL: counted on a second connection, started before the status update. That update is one
     serial statement; the count, a scan of every resident of the extract (5.4 million nationally), runs on
-    the machine's other core meanwhile, without parallel workers of its own (measured side by side: the
-    two statements took 4.1-4.3 s one after the other and 3.4-3.5 s together). With no statuses to
-    resolve (an extract's own run) nothing runs beside it, and the count has its parallel workers
-    (1.1-1.2 s against 1.8-1.9 s without them).
+    the machine's other core meanwhile, without parallel workers of its own (the two statements
+    together take less time than one after the other). With no statuses to resolve (an extract's own run)
+    nothing runs beside it, and the count has its parallel workers (BENCHMARKS.md has the figures).
 
     The count reads only the extract, which publishing does not change and no other writer can change
     before it commits: they wait for the write lock this transaction took before the second connection

@@ -59,7 +59,7 @@ def insert_frame(conn: Connection, qualified: str, columns: Sequence[str], frame
     """Append a DataFrame's rows (NA is NULL, an empty string stays empty).
 
     PostgreSQL: a binary ``COPY``, encoded from Arrow by pgpq, so no Python code runs per row and the server
-    parses no text (an extract of 5.4 million residents: 3.2 s on the server where a CSV COPY took 5.5 s).
+    parses no text (BENCHMARKS.md: a national extract's COPY, binary against CSV).
     The binary format has no conversions, so the frame is first cast to the Arrow type of each column's
     PostgreSQL type (:func:`_arrow_schema`). SQLite: executemany, as :func:`bulk_insert`.
     """
@@ -128,7 +128,7 @@ class WriteBehind:
     """Run a load's database writes one step behind its CPU work: step k writes in one background thread
     while the caller prepares step k+1 (at most one write in flight, so memory holds two steps at most).
 
-    Waiting on PostgreSQL (a COPY of 500,000 residents: about a second) releases the GIL, so on two cores
+    Waiting on PostgreSQL (a COPY of a chunk of residents) releases the GIL, so on two cores
     validation and the server's COPY overlap instead of taking turns. Only one thread uses the connection
     at a time: ``submit`` waits for the previous write first. SQLite writes inline (its connection belongs
     to the thread that opened it). An error in a write is raised by the next ``submit`` or by ``close``.

@@ -26,9 +26,9 @@ def tune_set_based_statements(conn: Connection, work_mem: str = "64MB", random_p
     4MB, sends grouping 80,000 kelurahan or hashing a night's recordings to disk), and an index lookup is
     costed as on SSD or cached data (``random_page_cost`` 1.1, not 4): index lookups, for instance of a
     night's residents by NIK, are no longer priced out in favour of scanning all 5.4 million residents
-    (the status update at national size, measured side by side: 4.1 s to 3.4 s). No JIT: compiling each
-    statement's expressions costs 40-80 ms and pays back only on scans far longer than these (publishing a
-    national night, three runs each way: 8.3-8.4 s with JIT, 7.7-7.9 s without). SQLite: nothing."""
+    (the status update at national size is faster so). No JIT: compiling each statement's expressions pays
+    back only on scans far longer than these (publishing a national night is slower with it; BENCHMARKS.md).
+    SQLite: nothing."""
     if not is_sqlite(conn):
         run_sql(conn, "warehouse/tune_set_based_statements", {"work_mem": work_mem,
                                                               "random_page_cost": random_page_cost})
@@ -61,7 +61,7 @@ def indexes_dropped(conn: Connection, qualified: str, *, when: bool = True) -> I
                              else f"DROP INDEX {ix.index_name}")
     yield
     # the sort budget of the index builds, shared by PostgreSQL's parallel build workers: 256 MB left each of
-    # three participants too little for 5.4 million NIKs (their index: 3.2-3.5 s, with 512 MB 2.9-3.1 s)
+    # three participants too little for a national extract's NIK index
     run_sql(conn, "warehouse/set_index_build_memory")
     for ix in found:
         conn.exec_driver_sql(f'ALTER TABLE {name} ADD CONSTRAINT "{ix.conname}" {ix.constraint_def}' if ix.conname
