@@ -26,7 +26,7 @@ FRAGMENT = re.compile(r"\b(FROM|INTO|JOIN|UPDATE|TABLE|WHERE|VALUES|AND|OR)\s+\(
                       r"|\b(WHERE|AND|OR|SET|ON)\b[^{}]*?(=|<>|<|>|LIKE|IN)\s*\(?['\"]?\{\}")
 #: interpolations reviewed as identifiers fixed by code (never a value from a file, a row or a user)
 REVIEWED = {
-    "name", "cols", "marks", "stage", "region", "versions", "FLOOR_SCHEMA", "_WRITE_LOCK_KEY",
+    "name", "cols", "marks",
     "table(conn, qualified)", "', '.join(columns)",
     "found.group(1)",  # warehouse: a view's name, from a file of sql/
     "ix.conname", "ix.index_name", "ix.constraint_def",  # warehouse: PostgreSQL's catalogue, for a table of code
