@@ -22,8 +22,10 @@ sample: venv  ## generate sample data, run the DAG for each date on embedded SQL
 lock-check: $(UV)  ## fail if uv.lock no longer matches pyproject.toml
 	$(UV) lock --check
 
-lint: venv  ## ruff
+lint: venv  ## ruff, the layers' import contracts (import-linter), dead code (vulture)
 	.venv/bin/ruff check .
+	PYTHONPATH=plugins .venv/bin/lint-imports
+	.venv/bin/vulture plugins dags tools/vulture_whitelist.py
 
 test: venv lock-check lint  ## the whole test suite (needs PostgreSQL on 127.0.0.1:5432)
 	.venv/bin/pytest

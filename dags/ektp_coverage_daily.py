@@ -8,7 +8,7 @@ in force, and replaces D's partitions of the `ektp_coverage` tables in one trans
 with every earlier-published date that late or changed files affect.
 
 Warehouse: the `ektp_warehouse` connection. Runbook and table reference: the project README.
-Alerts (`ektp.notifications`): a failed run is logged and sent to `EKTP_ALERT_WEBHOOK_URL` if set;
+Alerts (`ektp.airflow.notifications`): a failed run is logged and sent to `EKTP_ALERT_WEBHOOK_URL` if set;
 so is a run not finished `EKTP_RUN_DEADLINE_MINUTES` after it was queued, where that is set
 (docker-compose.yml: 360, i.e. 06:00 WIB on D+1 for the nightly run).
 
@@ -19,26 +19,16 @@ twice, `EKTP_RETRY_DELAY_MINUTES` (default 5) apart; a run fails after `EKTP_RUN
 
 from __future__ import annotations
 
-import os
-from datetime import timedelta
-
 import pendulum
 from airflow.sdk import DAG, Asset, get_current_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
-from ektp import notifications, tasks
+from ektp.airflow import notifications, tasks
+from ektp.core.settings import setting
 
 COVERAGE_TABLES = Asset(name="ektp_coverage")
 
-
-def minutes_setting(name: str, default: float, *, positive: bool = True) -> timedelta:
-    """A duration in minutes from the environment, read at parse time: the scheduler enforces it from the
-    DAG processor's parse, the worker from its own, so every component must see the same value."""
-    value = float(os.environ.get(name) or default)
-    if value < 0 or (positive and value == 0):
-        raise ValueError(f"{name} must be {'above' if positive else 'at least'} 0 minutes, not {value}")
-    return timedelta(minutes=value)
-
-
+# The time limits are read at parse time: the scheduler enforces them from the DAG processor's parse, the worker
+# from its own, so every component must see the same value.
 with DAG(
     dag_id="ektp_coverage_daily",
     description="Validate e-KTP field recordings, reconcile with SIAK, publish daily coverage",
@@ -51,12 +41,12 @@ with DAG(
     default_args={
         "owner": "dukcapil-data",
         "retries": 2,
-        "retry_delay": minutes_setting("EKTP_RETRY_DELAY_MINUTES", 5, positive=False),
+        "retry_delay": setting("retry_delay"),
         # Generous but finite (sized in docs/decisions.md): a hung task or run ends in a failure, which
         # alerts, instead of holding the next night.
-        "execution_timeout": minutes_setting("EKTP_TASK_TIMEOUT_MINUTES", 60),
+        "execution_timeout": setting("task_timeout"),
     },
-    dagrun_timeout=minutes_setting("EKTP_RUN_TIMEOUT_MINUTES", 300),
+    dagrun_timeout=setting("run_timeout"),
     tags=["ektp", "dukcapil", "coverage"],
     # One alert per failed run (naming the failed task); retries that succeed stay quiet.
     on_failure_callback=notifications.run_failure_notifier(),

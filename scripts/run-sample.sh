@@ -17,7 +17,7 @@ for d in $dates; do
   airflow dags test ektp_coverage_daily "$d" > "$AIRFLOW_HOME/dags-test-$d.log" 2>&1 \
     || { echo "run for $d failed: see $AIRFLOW_HOME/dags-test-$d.log" >&2; exit 1; }
 done
-python -m ektp.coverage_table --date "$(echo "$dates" | tail -n 1)"
+python -m ektp.outputs.coverage_table --date "$(echo "$dates" | tail -n 1)"
 reports="${EKTP_REPORT_DIR:-var/reports}"
 echo
 echo "HTML reports (open in a browser; they work offline):"

@@ -132,7 +132,7 @@ def fetch(url_or_engine, sql: str, **params) -> list[tuple]:
     eng = url_or_engine if isinstance(url_or_engine, sa.Engine) else wh.make_engine(url_or_engine)
     with eng.connect() as conn:
         if wh.is_sqlite(conn):
-            sql = wh._SCHEMA_PREFIX.sub("", sql)
+            sql = wh.table(conn, sql)
         return [tuple(r) for r in conn.execute(sa.text(sql), params)]
 
 

@@ -1,8 +1,7 @@
 -- Residents still unrecorded on the report date, by name (restricted): the same residents that
 -- ektp_coverage.outreach_targets_daily counts. Holds one report date: the latest published.
 -- Inserted in NIK order, the order of the primary key (report_date, nik): its index then grows at its end
--- instead of taking five million inserts at random places (national size: 39 s to 28 s into an empty
--- table, 67 s to 42 s replacing the night before's list).
+-- instead of taking five million inserts at random places (BENCHMARKS.md has the national figures).
 DELETE FROM ektp_quarantine.outreach_residents;
 INSERT INTO ektp_quarantine.outreach_residents (
     report_date, extract_date, kecamatan_code, kelurahan_code, nik, full_name, birth_date, sex, aged_16_18,

@@ -1,7 +1,7 @@
 -- Candidate residents for suggestions, block by block: for each wanted birth date (followup_candidate_key),
 -- the residents of the extract in force born that day; then for each wanted kelurahan, those living there
 -- (a resident can be in one block of each kind). Ordered by block, so the rows can be streamed and scored
--- a block at a time (ektp.followup.suggest_in_blocks): at national size the wanted dates and kelurahan
+-- a block at a time (ektp.outputs.followup.suggest_in_blocks): at national size the wanted dates and kelurahan
 -- cover most of the extract, too many residents to hold at once.
 SELECT 'b' AS block_kind, r.birth_date AS block_birth_date, CAST(NULL AS TEXT) AS block_kelurahan_code,
        r.nik, r.full_name, r.birth_date, r.sex, r.kelurahan_code

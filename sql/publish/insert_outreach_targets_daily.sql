@@ -1,4 +1,4 @@
--- Outreach targets of one queued report date (issue #8): residents of the extract in force with no
+-- Outreach targets of one queued report date: residents of the extract in force with no
 -- matched recording from extract_date to report_date, per kelurahan (that is kelurahan_daily.remaining),
 -- and of those the ones aged 16 to 18 on report_date: the extract's residents in that age band
 -- (outreach_band, filled from publish/select_outreach_band) minus the band's matched recordings (a matched
@@ -9,7 +9,7 @@
 -- The three per-kelurahan sources are stacked and grouped, not joined. The date's kelurahan_daily rows
 -- were inserted a moment ago in this transaction, so PostgreSQL's statistics (which hold every earlier
 -- date in their most-common-values list) estimate ONE row for this date; a join then became a nested
--- loop over 84,000 x 84,000 kelurahan at national size (over a minute, measured). A grouping costs the
+-- loop over 84,000 x 84,000 kelurahan at national size. A grouping costs the
 -- same whatever the estimate. Only kelurahan of kelurahan_daily are published (HAVING), as a left join
 -- from it would.
 WITH in_force AS (

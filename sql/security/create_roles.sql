@@ -1,5 +1,5 @@
 -- Database roles of the warehouse (docs/security.md). Run by ops, not by the DAG:
---     python -m ektp.security create-roles
+--     python -m ektp.admin.security create-roles
 -- as a superuser (or the database owner, member of both roles), in the warehouse database.
 -- Idempotent: run it again after an upgrade that adds tables. Role names are fixed and the script
 -- has no values, so nothing is bound; identifiers of existing objects are quoted with format('%I').

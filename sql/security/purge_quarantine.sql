@@ -1,5 +1,5 @@
 -- Retention of personal data in the quarantine (docs/security.md), run by ops on a schedule:
---     python -m ektp.security purge-quarantine --days 90
+--     python -m ektp.admin.security purge-quarantine --days 90
 -- Rejected rows older than the retention period (by rejected_at) keep their skeleton - file, row and
 -- line number, reasons, warnings, dates: what the published counts and the conservation audit need -
 -- and lose the record as received (raw_record: NIK, name, birth date), replaced by :redacted.

@@ -50,8 +50,8 @@ def test_task_graph(dagbag):
 
 
 def test_failed_runs_alert_through_the_notifier(dagbag):
-    """One alert per failed run, through ektp.notifications (log; webhook or provider notifier if configured)."""
-    from ektp.notifications import RunAlertNotifier
+    """One alert per failed run, through ektp.airflow.notifications (log; webhook or provider notifier if set)."""
+    from ektp.airflow.notifications import RunAlertNotifier
 
     for dag in dagbag.dags.values():
         callbacks = dag.on_failure_callback
@@ -94,7 +94,7 @@ def test_wait_settings_come_from_the_environment(tmp_path):
     for name in ("EKTP_TASK_TIMEOUT_MINUTES", "EKTP_RUN_TIMEOUT_MINUTES"):
         refused = subprocess.run([sys.executable, "-c", code], env={**env, name: "0"}, capture_output=True,
                                  text=True, timeout=120)
-        assert refused.returncode != 0 and f"{name} must be above 0" in refused.stderr, refused.stderr[-2000:]
+        assert refused.returncode != 0 and f"{name}: must be above 0" in refused.stderr, refused.stderr[-2000:]
 
 
 def test_nothing_heavy_or_io_at_parse_time(tmp_path):
@@ -103,7 +103,7 @@ def test_nothing_heavy_or_io_at_parse_time(tmp_path):
         "import sys, runpy, os;"
         f"sys.path.insert(0, {str(ROOT / 'plugins')!r});"
         f"runpy.run_path({str(ROOT / 'dags' / 'ektp_coverage_daily.py')!r});"
-        "heavy = [m for m in ('pandas', 'great_expectations', 'ektp.validation', 'ektp.warehouse')"
+        "heavy = [m for m in ('pandas', 'great_expectations', 'ektp.ingest.validation', 'ektp.warehouse')"
         " if m in sys.modules];"
         "print(heavy); sys.exit(1 if heavy else 0)"
     )

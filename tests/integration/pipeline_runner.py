@@ -1,6 +1,6 @@
 """Run one report date the way the DAG does, without Airflow: plan -> every load item -> publish.
 
-The same task callables as the DAG (``ektp.tasks``), with the work items passed through JSON as
+The same task callables as the DAG (``ektp.airflow.tasks``), with the work items passed through JSON as
 XComs carry them. Used in-process by the corpus and fault tests, and as a separate process
 (``python tests/integration/pipeline_runner.py 2026-11-03``) where real concurrency is needed.
 The environment must name the landing area and the warehouse (contract §5).
@@ -22,7 +22,7 @@ from pathlib import Path
 
 def run_date(report_date: date | str, run_id: str | None = None, barrier: tuple[Path, str, int] | None = None,
              reports: bool = False) -> dict:
-    from ektp import tasks
+    from ektp.airflow import tasks
 
     day = date.fromisoformat(str(report_date))
     logical = datetime(day.year, day.month, day.day, tzinfo=UTC)

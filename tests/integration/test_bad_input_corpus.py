@@ -113,7 +113,7 @@ def test_corpus_case_alone(case, tmp_path, quiet_env, migrated_sqlite):
 def check_outcome(url: str, landing: Path, day: str, expect: dict, where: str, own: set[str] | None = None) -> None:
     """``expect`` after the run for ``day``; ``own``: the case's paths, when other cases' files are landed too
     (the accepted rows are then checked as accepted + duplicates, which other cases cannot change)."""
-    from ektp.landing import scan
+    from ektp.ingest.landing import scan
 
     def mine(path: str) -> bool:
         return own is None or path in own
@@ -292,7 +292,7 @@ def test_corpus_case_side_by_side(side_by_side, case):
 
 @pytest.mark.postgres
 def test_side_by_side_run_accounts_for_every_landed_file(side_by_side):
-    from ektp.landing import scan
+    from ektp.ingest.landing import scan
 
     url, landing, expectations = side_by_side
     landed, _ = scan(landing)
@@ -350,8 +350,8 @@ def _records(data: bytes) -> int:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=ANY_BYTES, chunk_rows=st.integers(1, 4))
 def test_reader_never_crashes_and_accounts_for_every_row(data, chunk_rows):
-    from ektp.csv_reader import RejectedFile, open_csv
-    from ektp.validation import BATCH_REQUIRED
+    from ektp.ingest.csv_reader import RejectedFile, open_csv
+    from ektp.ingest.validation import BATCH_REQUIRED
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "f.csv"
@@ -396,8 +396,8 @@ def fuzz_warehouse():
 def test_loader_rejects_the_file_or_accounts_for_every_row(fuzz_warehouse, data):
     from datetime import date
 
-    from ektp.landing import BATCH, LandedFile
-    from ektp.loading import load_batch_files
+    from ektp.ingest.batches import load_batch_files
+    from ektp.ingest.landing import BATCH, LandedFile
 
     engine, folder = fuzz_warehouse
     landed = LandedFile("batches/2027-01-11/fuzz.csv", BATCH, date(2027, 1, 11))

@@ -21,9 +21,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from ektp.landing import BATCH, REGISTRY, LandedFile, fingerprint
-from ektp.loading import load_batch_files, load_registry_file
-from ektp.validation import BATCH_COLUMNS, REGISTRY_REQUIRED, prepare_batch
+from ektp.ingest.batches import load_batch_files
+from ektp.ingest.landing import BATCH, REGISTRY, LandedFile, fingerprint
+from ektp.ingest.registry import load_registry_file
+from ektp.ingest.validation import BATCH_COLUMNS, REGISTRY_REQUIRED, prepare_batch
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 

@@ -244,7 +244,7 @@ def d2_batch_rows(url: str) -> list:
 def test_connection_dropped_mid_load_and_mid_publish(landing, references, niks, tmp_path):
     from datetime import UTC, datetime
 
-    from ektp import tasks
+    from ektp.airflow import tasks
 
     app = f"ektp_fault_a_{uuid.uuid4().hex[:6]}"
     logical = datetime.fromisoformat(f"{D2}T00:00:00+00:00").astimezone(UTC)

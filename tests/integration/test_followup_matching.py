@@ -35,7 +35,7 @@ def _one_typo(captured: str, true: str) -> bool:
 
 
 def test_suggestions_find_the_resident_behind_a_mistyped_nik(tmp_path, monkeypatch):
-    from ektp import tasks
+    from ektp.airflow import tasks
 
     from tools.sample_data import Rates, generate
 

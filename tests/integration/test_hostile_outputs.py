@@ -99,7 +99,7 @@ def night(tmp_path_factory):
 
 
 def test_every_site_gets_its_own_short_named_list_and_a_rerun_works(night):
-    from ektp.followup import site_file_name
+    from ektp.outputs.followup import site_file_name
 
     root, first, again = night
     url = f"sqlite:///{root / 'warehouse.sqlite'}"
@@ -184,8 +184,8 @@ KELURAHAN_NAMES = [*SCRIPTS, '<a href="javascript:window.__pwned = 3">klik</a>',
 
 
 def test_the_report_survives_hostile_names_in_a_browser(night, tmp_path):
-    from ektp import report
     from ektp import warehouse as wh
+    from ektp.outputs import report
     from playwright.sync_api import sync_playwright
 
     root, _, _ = night

@@ -21,9 +21,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from ektp import plausibility
-from ektp.config import settings
-from ektp.plausibility import Verdict
+from ektp.core.settings import settings
+from ektp.ingest import plausibility
+from ektp.ingest.plausibility import Verdict
 from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -91,7 +91,7 @@ def test_a_batch_saved_as_an_extract_is_refused_and_the_earlier_extract_stays(en
     landing, url, _ = env
     land_extract(landing, "2026-11-01", 3000)
     wrong = land_batch_as_extract(landing, "2026-11-04", 5)
-    with caplog.at_level(logging.WARNING, logger="ektp.loading"):
+    with caplog.at_level(logging.WARNING, logger="ektp.ingest.registry"):
         run_date("2026-11-05")
 
     status, reason, rows, rejected = file_status(url, wrong)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from ektp import warehouse as wh
-from ektp.loading import RECORDING_COLUMNS
+from ektp.ingest.batches import RECORDING_COLUMNS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -173,7 +173,7 @@ def empty_migrated(kind: str, folder: Path) -> Iterator[str]:
 
 def fresh_run(landing: Path, url: str, day: str) -> None:
     """One run of a date with the DAG's own task callables (plan, every load item, publish), no Airflow."""
-    from ektp import tasks
+    from ektp.airflow import tasks
 
     with mock.patch.dict(os.environ, {"EKTP_LANDING_DIR": str(landing), "AIRFLOW_CONN_EKTP_WAREHOUSE": url}):
         logical = datetime.fromisoformat(f"{day}T00:00:00+00:00")

@@ -144,13 +144,13 @@ def test_a_file_name_that_is_not_utf8_is_loaded_under_its_escaped_name(env):
 
 
 def _plan(day: str) -> list[dict]:
-    from ektp import tasks
+    from ektp.airflow import tasks
 
     return json.loads(json.dumps(tasks.plan_file_loads(datetime.fromisoformat(day).replace(tzinfo=UTC))))
 
 
 def _load_and_publish(items: list[dict], day: str) -> list[dict]:
-    from ektp import tasks
+    from ektp.airflow import tasks
 
     run_id = f"test__{uuid.uuid4().hex[:8]}"
     loads = [tasks.load_file_group(item, run_id) for item in items]
@@ -198,7 +198,7 @@ def test_a_date_folder_replaced_by_a_link_after_planning_is_not_followed(env, tm
 def test_a_file_replaced_by_a_link_while_its_rows_are_read_is_not_followed(env, tmp_path, monkeypatch):
     """Every read checks again: here the file turns into a link after its header was checked, before its
     rows are read (the loader rolls back and rejects it; the group's other file loads)."""
-    from ektp import loading
+    from ektp.ingest import loading
 
     landing, url = env
     victim = write_batch(landing, DAY, "a.csv", [1])
@@ -330,7 +330,7 @@ def open_tmp():
 
 
 def test_unreadable_files_are_rejected_and_unlistable_folders_keep_their_files(open_tmp, migrated_sqlite):
-    from ektp.planning import plan_loads
+    from ektp.ingest.planning import plan_loads
     from ektp.warehouse import make_engine
 
     landing = open_tmp / "landing"
@@ -362,7 +362,7 @@ def test_unreadable_files_are_rejected_and_unlistable_folders_keep_their_files(o
     assert planned == [f"batches/{DAY}/good.csv"]
     assert refused == [(f"batches/{DAY}/locked.csv", "cannot be read: permission denied")]
     assert removed == []  # a folder that cannot be listed says nothing about its files
-    assert_xcom_safe(items)
+    assert_xcom_safe([i.to_xcom() for i in items])
 
 
 # --- any landing area -----------------------------------------------------------------------------------
@@ -443,7 +443,7 @@ def _hazard_landing(base: Path, entries) -> Path:
 @given(entries=ENTRIES)
 def test_planning_any_landing_area_never_fails(migrated_sqlite, entries):
     """Planning never raises, plans every good file, and everything it hands on is valid text."""
-    from ektp.planning import plan_loads
+    from ektp.ingest.planning import plan_loads
     from ektp.warehouse import make_engine
 
     with tempfile.TemporaryDirectory(prefix="ektp-") as base:
@@ -453,7 +453,7 @@ def test_planning_any_landing_area_never_fails(migrated_sqlite, entries):
         engine.dispose()
         planned = {f.path for g in plan.batch_groups for f in g} | {f.path for f, _ in plan.duplicates}
         assert set(GOOD) <= planned
-        assert_xcom_safe(plan.work_items())
+        assert_xcom_safe([i.to_xcom() for i in plan.work_items()])
         for text in plan.ignored + [why for _, why in plan.refused]:
             assert text.isprintable(), text
 
@@ -464,7 +464,7 @@ def test_planning_any_landing_area_never_fails(migrated_sqlite, entries):
 def test_a_run_over_any_landing_area_publishes_the_good_files(migrated_sqlite, monkeypatch, entries):
     """A whole run: it succeeds, every good file's rows are published (and nothing from outside the landing
     area), and every dated batch name in a date folder has a manifest entry."""
-    from ektp.landing import scan
+    from ektp.ingest.landing import scan
 
     # a link to a good file under a smaller name is that delivery (contract §2.1), dated by its own folder
     entries = [e for e in entries if e[2] != "link_to_good"]

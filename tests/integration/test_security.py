@@ -35,7 +35,7 @@ def run_env(monkeypatch, tmp_path):
 @pytest.fixture
 def logins(pg_url):
     """Two login roles of this test: one in ektp_pipeline (acting as it), one in ektp_analyst."""
-    from ektp.security import apply_roles
+    from ektp.admin.security import apply_roles
     from ektp.warehouse import make_engine
 
     engine = make_engine(pg_url)
@@ -111,7 +111,7 @@ def test_analyst_reads_published_tables_only(pg_url, logins, run_env):
     assert _denied(analyst_url, "SELECT count(*) FROM ektp_quarantine.added_later_list")
 
     # idempotent: ops run it again after an upgrade; a rerun of the pipeline still works
-    from ektp.security import apply_roles
+    from ektp.admin.security import apply_roles
     from ektp.warehouse import make_engine
 
     engine = make_engine(pg_url)
@@ -127,7 +127,7 @@ def test_analyst_reads_published_tables_only(pg_url, logins, run_env):
 
 
 def test_roles_refuse_sqlite(sqlite_url):
-    from ektp.security import apply_roles
+    from ektp.admin.security import apply_roles
     from ektp.warehouse import make_engine
 
     with pytest.raises(RuntimeError, match="PostgreSQL"):
@@ -136,7 +136,7 @@ def test_roles_refuse_sqlite(sqlite_url):
 
 def test_purge_redacts_old_rejected_rows_and_keeps_the_counts(warehouse_url, run_env, tmp_path):
     from ektp import warehouse as wh
-    from ektp.security import REDACTED, purge_quarantine
+    from ektp.admin.security import REDACTED, purge_quarantine
     from ektp.warehouse import make_engine
 
     run_env.setenv("AIRFLOW_CONN_EKTP_WAREHOUSE", warehouse_url)
@@ -173,7 +173,7 @@ def test_purge_redacts_old_rejected_rows_and_keeps_the_counts(warehouse_url, run
 def test_purge_removes_what_a_killed_writer_left_of_any_date(sqlite_url, tmp_path):
     """A follow-up writer killed between writing and swapping leaves ``.<date>.tmp``/``.<date>.old`` folders with
     NIKs; no later write of another date removes them, so the purge does, whatever their date."""
-    from ektp.security import purge_quarantine
+    from ektp.admin.security import purge_quarantine
     from ektp.warehouse import make_engine, migrate
 
     engine = make_engine(sqlite_url)

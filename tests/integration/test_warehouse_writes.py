@@ -8,7 +8,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 from ektp import warehouse as wh
-from ektp.loading import RESIDENT_COLUMNS
+from ektp.ingest.registry import RESIDENT_COLUMNS
 
 
 def _staged_niks(conn: sa.Connection) -> list[str]:
@@ -66,8 +66,8 @@ def _rejected_files(conn: sa.Connection) -> list[str]:
 def test_forget_files_deletes_exactly_the_listed_files_in_one_statement_per_table(engine: sa.Engine):
     from datetime import date
 
-    from ektp.landing import LandedFile
-    from ektp.loading import forget_files, reject_file
+    from ektp.ingest.landing import LandedFile
+    from ektp.ingest.manifest import forget_files, reject_file
 
     paths = [f"batches/2026-11-02/{c}.csv" for c in "abcde"]
     with wh.transaction(engine) as conn:

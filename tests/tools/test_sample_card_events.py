@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from ektp.validation import load_suite, run_suite
+from ektp.ingest.validation import load_suite, run_suite
 
 from tests.tools.test_sample_data import normalise, read_csv, sha_map
-from tests.unit.test_card_events_suite import prepare
+from tests.unit.ingest.test_card_events_suite import prepare
 from tools import sample_data as sd
 
 WIB = timezone(timedelta(hours=7))

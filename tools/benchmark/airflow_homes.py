@@ -8,7 +8,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from ektp.config import PROJECT_ROOT
+from ektp.core.settings import PROJECT_ROOT
 
 
 def airflow_env(airflow_home: Path, landing: Path, warehouse_url: str, var_dir: Path,

@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--markdown", type=Path, help="also write the figures as Markdown tables here")
     ap.add_argument("--reports", action="store_true",
                     help="also write the HTML reports and follow-up lists (write_coverage_report; off by default: "
-                         "issue 5's nightly run is validate, load, reconcile and publish)")
+                         "the benchmark's nightly run is validate, load, reconcile and publish)")
     ap.add_argument("--keep", action="store_true", help="keep the landing areas and Airflow homes")
     ap.add_argument("--quiet", action="store_true", help="no progress bars")
     args = ap.parse_args(argv)

@@ -11,7 +11,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from ektp.config import PROJECT_ROOT
+from ektp.core.settings import PROJECT_ROOT
 
 from tools.benchmark.figures import Stage, TaskTime
 from tools.benchmark.sampling import RssSampler

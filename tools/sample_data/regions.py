@@ -7,7 +7,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from ektp.config import REFERENCE_DIR
+from ektp.core.settings import REFERENCE_DIR
 
 JAKARTA_SELATAN = "31.74"
 

@@ -1,0 +1,1 @@
+"""Operations commands, not run by the DAG: database roles, quarantine retention."""

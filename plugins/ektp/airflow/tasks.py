@@ -1,0 +1,109 @@
+"""The callables behind the DAG's tasks. Each opens its own warehouse engine and returns only
+counts, paths and dates (XComs never carry row content or NIKs).
+
+Heavy libraries (pandas, Great Expectations) load inside the functions, when a task runs,
+so importing this module while the DAG is parsed stays cheap.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from ektp.core.calendar import report_date_of
+from ektp.core.settings import settings
+
+if TYPE_CHECKING:
+    from ektp.ingest.work_items import WorkItem
+
+log = logging.getLogger(__name__)
+
+
+def _engine():
+    from ektp.warehouse import make_engine
+
+    return make_engine()
+
+
+def plan_file_loads(logical_date: datetime | None, run_after: datetime | None = None) -> list[dict]:
+    from ektp.ingest.planning import plan_loads
+    from ektp.warehouse import migrate
+
+    cfg = settings()
+    engine = _engine()
+    migrate(engine)
+    plan = plan_loads(engine, cfg.landing_dir, report_date_of(logical_date, run_after), cfg.files_per_group,
+                      cfg.group_bytes, cfg.accept_extract)
+    return [item.to_xcom() for item in plan.work_items()]
+
+
+def describe_item(item: dict) -> str:
+    """A short label for the Airflow UI's mapped task list."""
+    from ektp.ingest.work_items import WorkItem
+
+    return WorkItem.from_xcom(item).label()
+
+
+def load_file_group(item: dict, run_id: str) -> dict:
+    """One work item of the plan: record skipped files, load the extracts, or load a group of batches."""
+    from ektp.ingest.work_items import WorkItem, WorkKind
+
+    work = WorkItem.from_xcom(item)
+    if work.kind == WorkKind.RECORD_SKIPPED:
+        from ektp.ingest.manifest import record_skipped
+
+        return record_skipped(_engine(), work, run_id)
+    if work.kind == WorkKind.LOAD_REGISTRY:
+        return {"files": load_registry_extracts(work, run_id)}
+    return {"files": load_batch_group(work, run_id)}
+
+
+def load_batch_group(work: WorkItem, run_id: str) -> list[dict]:
+    from dataclasses import asdict
+
+    from ektp.ingest.batches import load_batch_files
+
+    cfg = settings()
+    return [asdict(o) for o in load_batch_files(_engine(), cfg.landing_dir, work.files, run_id, cfg.chunk_rows,
+                                                cfg.slice_bytes)]
+
+
+def load_registry_extracts(work: WorkItem, run_id: str) -> list[dict]:
+    """Every extract change of the run, judged in date order (ektp.ingest.registry.load_registry_files)."""
+    from dataclasses import asdict
+
+    from ektp.ingest.registry import load_registry_files
+
+    cfg = settings()
+    return [asdict(o) for o in load_registry_files(
+        _engine(), cfg.landing_dir, work.files, run_id, cfg.chunk_rows, cfg.accept_extract, work.duplicates,
+        work.removed, work.refused)]
+
+
+def publish_coverage(logical_date: datetime | None, run_id: str, run_after: datetime | None = None) -> dict:
+    from ektp.publish.publishing import publish
+
+    return publish(_engine(), report_date_of(logical_date, run_after), run_id).to_xcom()
+
+
+def write_coverage_report(published: dict | None, logical_date: datetime | None,
+                          run_after: datetime | None = None) -> dict:
+    """HTML reports and follow-up lists of every date the run published (a late file republishes
+    earlier dates: their reports and lists are rewritten too). ``EKTP_REPORTS=off`` skips it all."""
+    from ektp.outputs import followup, report
+
+    if not followup.reports_enabled():
+        log.info("EKTP_REPORTS is off: no HTML report and no follow-up lists")
+        return {"skipped": True}
+    published = published or {}
+    days = [date.fromisoformat(d) for d in published.get("published_dates") or []]
+    if not days:
+        days = [date.fromisoformat(published["report_date"]) if published.get("report_date")
+                else report_date_of(logical_date, run_after)]
+    cfg = settings()
+    engine = _engine()
+    paths = report.write_reports(engine, days, cfg.report_dir)
+    lists = [followup.write_followups(engine, d, cfg.report_dir) for d in days]
+    outreach = followup.write_outreach_residents(engine)
+    return {"reports": [str(p) for p in paths], "followup": lists, **outreach}

@@ -1,0 +1,499 @@
+"""Follow-up lists for the field teams, in the restricted schema and as CSV files per outreach site.
+
+For a report date D (rows recorded on D), written after D is published:
+
+* ``ektp_quarantine.followup_redo``: rejected batch rows, to record again, with the fields as captured;
+* ``ektp_quarantine.followup_identity_mismatch``: accepted rows whose birth date or sex differ from SIAK;
+* ``ektp_quarantine.followup_not_in_extract``: accepted rows whose NIK is not in the extract in force;
+* ``ektp_quarantine.followup_suggestion``: for a not_in_extract row, or a row rejected for its NIK,
+  the (at most) three residents of the extract in force it most probably is;
+* ``<report_dir>/followup/<D>/<site>.csv``: the three lists of one site, with the suggestions.
+
+And ``ektp_quarantine.outreach_residents``: the residents still unrecorded on the latest published
+date, by name (``ektp_coverage.outreach_targets_daily`` has their counts).
+
+Suggestions are blocked in SQL (candidates: residents with the row's birth date, or living in the
+kelurahan the device captured), streamed a block at a time (a national night's blocks hold most of the
+extract) and scored in Python as each block arrives, with ``rapidfuzz.process.cdist``:
+
+    score = 0.70 * token_sort_ratio(names) + 20 [same birth date] + 5 [same sex]
+            + 5 [NIK one typo away: one digit changed, added or dropped, or two adjacent swapped]
+
+so 100 is the same name, birth date and sex with a NIK one typo away. The name carries the weight:
+residents born on the same day in the same kecamatan have NIKs that differ only in the serial, so a
+close NIK alone means little. Suggestions scoring under ``MIN_SCORE`` (75) are not listed.
+
+This module is imported by ``ektp.publish.publishing``: heavy libraries load inside the functions.
+"""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from itertools import groupby
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+from ektp.core.calendar import WIB, student_age_bounds
+from ektp.core.file_modes import PRIVATE_DIR, PRIVATE_FILE, create_new, make_dirs
+
+log = logging.getLogger(__name__)
+
+SUGGESTIONS = 3
+MIN_SCORE = 75.0
+NAME_WEIGHT = 0.70
+SAME_BIRTH_DATE = 20.0
+SAME_SEX = 5.0
+NIK_ONE_TYPO = 5.0
+#: rejected rows whose first reason is a NIK rule get suggestions too (a mistyped NIK often fails one)
+NIK_REASONS = ("nik_format", "nik_region", "nik_birthdate", "nik_serial")
+FOLLOWUP_DIR = "followup"
+#: field teams open these files in spreadsheets: a BOM makes them read UTF-8 names correctly
+CSV_ENCODING = "utf-8-sig"
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NIK_NOISE = re.compile(r"[\s.\-]")
+
+
+def reports_enabled() -> bool:
+    """``EKTP_REPORTS=off`` (or 0/false/no) skips the HTML reports and follow-up lists (benchmarks)."""
+    from ektp.core.settings import setting
+
+    return setting("reports")
+
+
+# --- suggestions ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Query:
+    """A row to find the resident for: what the device captured."""
+
+    key: tuple[str, int]  # (file_path, row_number)
+    nik: str
+    full_name: str
+    birth_date: str | None  # ISO text, None when not a valid date
+    sex: str | None
+    kelurahan_code: str | None
+
+
+@dataclass
+class Candidates:
+    """Residents of the extract in force, as parallel columns (ISO text dates)."""
+
+    nik: list[str] = field(default_factory=list)
+    full_name: list[str] = field(default_factory=list)
+    birth_date: list[str] = field(default_factory=list)
+    sex: list[str] = field(default_factory=list)
+    kelurahan_code: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.nik)
+
+
+def suggest(queries: Sequence[Query], cands: Candidates, limit: int = SUGGESTIONS,
+            min_score: float | None = None) -> dict[tuple[str, int], list[tuple[int, float]]]:
+    """Top ``limit`` candidates (index, score) per query, best first (ties: smaller NIK).
+
+    Vectorised per block: all queries sharing a birth date (or a kelurahan) are scored against that
+    block's residents in one ``cdist`` call, so the work is bounded by the block sizes, not by
+    queries x extract.
+    """
+    import numpy as np
+    from rapidfuzz import fuzz, process, utils
+    from rapidfuzz.distance import OSA
+
+    min_score = MIN_SCORE if min_score is None else min_score
+    blocks: dict[tuple[str, str], list[int]] = defaultdict(list)  # block -> candidate indices
+    for i in range(len(cands)):
+        blocks[("b", cands.birth_date[i])].append(i)
+        blocks[("k", cands.kelurahan_code[i])].append(i)
+    wanted: dict[tuple[str, str], list[int]] = defaultdict(list)  # block -> query indices
+    for qi, q in enumerate(queries):
+        if q.birth_date:
+            wanted[("b", q.birth_date)].append(qi)
+        if q.kelurahan_code:
+            wanted[("k", q.kelurahan_code)].append(qi)
+
+    cand_birth = np.array(cands.birth_date, dtype=object)
+    cand_sex = np.array(cands.sex, dtype=object)
+    scores: list[dict[int, float]] = [{} for _ in queries]
+    for block, q_idx in sorted(wanted.items()):
+        c_idx = blocks.get(block)
+        if not c_idx:
+            continue
+        c = np.array(c_idx)
+        qs = [queries[i] for i in q_idx]
+        name = process.cdist([q.full_name for q in qs], [cands.full_name[i] for i in c_idx],
+                             scorer=fuzz.token_sort_ratio, processor=utils.default_process, dtype=np.float32)
+        nik = process.cdist([q.nik for q in qs], [cands.nik[i] for i in c_idx], scorer=OSA.distance,
+                            dtype=np.int32)
+        birth = np.array([q.birth_date for q in qs], dtype=object)[:, None] == cand_birth[c][None, :]
+        sex = np.array([q.sex for q in qs], dtype=object)[:, None] == cand_sex[c][None, :]
+        total = (NAME_WEIGHT * name + SAME_BIRTH_DATE * birth + SAME_SEX * sex
+                 + NIK_ONE_TYPO * (nik <= 1))
+        total = np.round(total.astype(np.float64), 1)
+        for row, qi in enumerate(q_idx):
+            keep = np.flatnonzero(total[row] >= min_score)
+            found = scores[qi]
+            for j in keep.tolist():  # the score depends on the pair only: a second block finds the same
+                found[c_idx[j]] = float(total[row, j])
+    out: dict[tuple[str, int], list[tuple[int, float]]] = {}
+    for q, found in zip(queries, scores, strict=True):
+        ranked = sorted(found.items(), key=lambda kv: (-kv[1], cands.nik[kv[0]]))[:limit]
+        out[q.key] = ranked
+    return out
+
+
+@dataclass(frozen=True)
+class Resident:
+    """A suggested resident (ISO text birth date)."""
+
+    nik: str
+    full_name: str
+    birth_date: str
+    sex: str
+    kelurahan_code: str
+
+
+def suggest_in_blocks(queries: Sequence[Query], blocks: Iterable[tuple[str, str, Candidates]],
+                      limit: int = SUGGESTIONS, min_score: float | None = None,
+                      ) -> dict[tuple[str, int], list[tuple[Resident, float]]]:
+    """:func:`suggest` over candidates that arrive one block at a time: ``("b", birth date, residents born
+    that day)`` or ``("k", kelurahan code, residents living there)``. Memory holds one block, not all of them.
+
+    Each block is scored against the queries that want it. A pair's score does not depend on the block it
+    was found in, so a query's best ``limit`` overall are among the best ``limit`` of each of its blocks:
+    those are kept (by NIK, so a resident found in both of a query's blocks counts once) and ranked again at
+    the end, best first, ties by smaller NIK: the same suggestions as :func:`suggest` given every block's
+    residents at once (tests/unit/outputs/test_followup.py checks it on random cases).
+    """
+    wanting: dict[tuple[str, str], list[Query]] = defaultdict(list)
+    for q in queries:
+        if q.birth_date:
+            wanting[("b", q.birth_date)].append(q)
+        if q.kelurahan_code:
+            wanting[("k", q.kelurahan_code)].append(q)
+    kept: dict[tuple[str, int], dict[str, tuple[float, Resident]]] = {q.key: {} for q in queries}
+    for kind, value, cands in blocks:
+        wanted_by = wanting.get((kind, value))
+        if not wanted_by or not len(cands):
+            continue
+        for key, ranked in suggest(wanted_by, cands, limit, min_score).items():
+            for i, score in ranked:
+                kept[key][cands.nik[i]] = (score, Resident(cands.nik[i], cands.full_name[i], cands.birth_date[i],
+                                                           cands.sex[i], cands.kelurahan_code[i]))
+    return {key: [(resident, score) for score, resident in sorted(found.values(), key=lambda f: (-f[0], f[1].nik))
+                  [:limit]]
+            for key, found in kept.items()}
+
+
+def _iso(value: Any) -> str | None:
+    """A warehouse date (date on PostgreSQL, text on SQLite) or captured text, as ISO text if valid."""
+    if value is None:
+        return None
+    text = value.isoformat() if isinstance(value, date) else str(value).strip()
+    if not _ISO_DATE.match(text):
+        return None
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        return None
+
+
+def _kelurahan(value: Any) -> str | None:
+    """A captured kelurahan code in the dotted form (``3174011001`` -> ``31.74.01.1001``)."""
+    text = str(value or "").strip()
+    if re.fullmatch(r"\d{10}", text):
+        text = f"{text[:2]}.{text[2:4]}.{text[4:6]}.{text[6:]}"
+    return text or None
+
+
+def _normalised_nik(value: Any) -> str:
+    return _NIK_NOISE.sub("", str(value or ""))
+
+
+def _wib(value: Any) -> str:
+    """A stored timestamp (datetime on PostgreSQL, text on SQLite) as WIB ISO text."""
+    if value is None or value == "":
+        return ""
+    ts = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=UTC)
+    return ts.astimezone(WIB).isoformat(timespec="seconds")
+
+
+# --- writing the lists ---------------------------------------------------------------------------
+
+
+def write_followups(engine, report_date: date, report_dir: Path) -> dict:
+    """Replace D's follow-up lists in the restricted schema, then write D's CSV files per site."""
+    from ektp import warehouse as wh
+
+    written_at = datetime.now(UTC)
+    params = {"report_date": report_date, "written_at": written_at}
+    with wh.transaction(engine) as conn:
+        wh.run_sql(conn, "followup/delete_followups", params)
+        wh.run_sql(conn, "followup/insert_followup_identity_mismatch", params)
+        wh.run_sql(conn, "followup/insert_followup_not_in_extract", params)
+        redo, redo_queries = _redo_rows(wh.query(conn, "followup/select_rejected_rows", params), report_date,
+                                        written_at)
+        wh.bulk_insert(conn, "ektp_quarantine.followup_redo", REDO_COLUMNS, redo)
+        queries = [Query((r.file_path, r.row_number), r.nik, r.full_name, _iso(r.birth_date), r.sex,
+                         _kelurahan(r.kelurahan_code_captured))
+                   for r in wh.query(conn, "followup/select_not_in_extract", params)] + redo_queries
+        n_suggested = _write_suggestions(conn, report_date, queries, written_at)
+        lists = _read_lists(conn, report_date)
+    files = _write_csvs(report_dir / FOLLOWUP_DIR / report_date.isoformat(), lists)
+    summary = {"report_date": report_date.isoformat(), "redo": len(lists["redo"]),
+               "identity_mismatch": len(lists["identity_mismatch"]), "not_in_extract": len(lists["not_in_extract"]),
+               "with_suggestion": n_suggested, "csv_files": len(files)}
+    log.info("follow-up lists for %s: %s", report_date, summary)
+    return summary
+
+
+REDO_COLUMNS = ["report_date", "site_code", "site_name", "file_path", "row_number", "line_number", "first_reason",
+                "reasons", "batch_id", "operator_id", "recorded_at", "nik", "full_name", "birth_date", "sex",
+                "kelurahan_code", "captured_text", "written_at"]
+_CAPTURED = ["batch_id", "operator_id", "recorded_at", "nik", "full_name", "birth_date", "sex", "kelurahan_code"]
+
+
+def _redo_rows(rows: Iterable, report_date: date, written_at: datetime) -> tuple[list[list], list[Query]]:
+    out, queries = [], []
+    for r in rows:
+        raw = json.loads(r.raw_record)
+        fields = raw.pop("_fields", None)
+        captured = [None if raw.get(c) is None else str(raw[c]) for c in _CAPTURED]
+        text = ",".join(str(f) for f in fields) if fields is not None else None
+        out.append([report_date, r.site_code, r.site_name, r.file_path, r.row_number, r.line_number, r.first_reason,
+                    r.reasons, *captured, text, written_at])
+        got = dict(zip(_CAPTURED, captured, strict=True))
+        if r.first_reason in NIK_REASONS and (got["full_name"] or "").strip():
+            queries.append(Query((r.file_path, r.row_number), _normalised_nik(got["nik"]), got["full_name"].strip(),
+                                 _iso(got["birth_date"]), (got["sex"] or "").strip().upper() or None,
+                                 _kelurahan(got["kelurahan_code"])))
+    return out, queries
+
+
+SUGGESTION_COLUMNS = ["report_date", "file_path", "row_number", "suggestion_rank", "nik", "full_name", "birth_date",
+                      "sex", "kelurahan_code", "score", "written_at"]
+
+
+def _write_suggestions(conn, report_date: date, queries: list[Query], written_at: datetime) -> int:
+    from ektp import warehouse as wh
+
+    (extract_date,), = wh.query(conn, "followup/select_extract_in_force", {"report_date": report_date})
+    if extract_date is None or not queries:
+        return 0
+    keys = sorted({(date.fromisoformat(q.birth_date), None) for q in queries if q.birth_date}
+                  | {(None, q.kelurahan_code) for q in queries if q.kelurahan_code}, key=str)
+    wh.run_sql(conn, "followup/delete_candidate_keys")
+    wh.bulk_insert(conn, "ektp_quarantine.followup_candidate_key", ["birth_date", "kelurahan_code"], keys)
+    found = suggest_in_blocks(queries, _candidate_blocks(conn, extract_date))
+    wh.run_sql(conn, "followup/delete_candidate_keys")
+    rows = [[report_date, key[0], key[1], rank, r.nik, r.full_name, date.fromisoformat(r.birth_date), r.sex,
+             r.kelurahan_code, score, written_at]
+            for key, ranked in sorted(found.items()) for rank, (r, score) in enumerate(ranked, start=1)]
+    wh.bulk_insert(conn, "ektp_quarantine.followup_suggestion", SUGGESTION_COLUMNS, rows)
+    log.info("suggestions for %s: %d rows scored against the candidates of extract %s", report_date, len(queries),
+             extract_date)
+    return sum(1 for ranked in found.values() if ranked)
+
+
+def _candidate_blocks(conn, extract_date: date) -> Iterator[tuple[str, str, Candidates]]:
+    """The residents of each block of ``followup/select_candidate_blocks``, one block at a time."""
+    from ektp import warehouse as wh
+
+    rows = wh.stream(conn, "followup/select_candidate_blocks", {"extract_date": extract_date})
+    blocks = residents = 0
+    for (kind, birth_date, kelurahan_code), block in groupby(rows, key=itemgetter(0, 1, 2)):
+        cands = Candidates()
+        for r in block:
+            cands.nik.append(r.nik)
+            cands.full_name.append(r.full_name or "")
+            cands.birth_date.append(_iso(r.birth_date))
+            cands.sex.append(r.sex)
+            cands.kelurahan_code.append(r.kelurahan_code)
+        blocks, residents = blocks + 1, residents + len(cands)
+        yield kind, (_iso(birth_date) if kind == "b" else kelurahan_code), cands
+    log.info("candidates of extract %s: %d blocks of %d residents in all (a resident can be in two)", extract_date,
+             blocks, residents)
+
+
+def _read_lists(conn, report_date: date) -> dict[str, Any]:
+    from ektp import warehouse as wh
+
+    params = {"report_date": report_date}
+    suggestions: dict[tuple[str, int], list] = defaultdict(list)
+    for s in wh.query(conn, "followup/select_suggestions", params):
+        suggestions[(s.file_path, s.row_number)].append(s)
+    return {
+        "sites": [r.site_code for r in wh.query(conn, "followup/select_site_list", params)],
+        "redo": wh.query(conn, "followup/select_redo_list", params),
+        "identity_mismatch": wh.query(conn, "followup/select_identity_mismatch_list", params),
+        "not_in_extract": wh.query(conn, "followup/select_not_in_extract_list", params),
+        "suggestions": suggestions,
+    }
+
+
+CSV_COLUMNS = [
+    "followup", "site_code", "site_name", "file_path", "row_number", "line_number", "recorded_at", "operator_id",
+    "batch_id", "nik", "full_name", "birth_date", "sex", "kelurahan_code", "reason", "details",
+    "extract_full_name", "extract_birth_date", "extract_sex", "extract_kelurahan_code",
+    *[f"suggestion_{n}_{c}" for n in range(1, SUGGESTIONS + 1)
+      for c in ("nik", "full_name", "birth_date", "sex", "kelurahan_code", "score")],
+]
+
+
+def _csv_rows(lists: dict[str, Any]) -> dict[str, list[dict]]:
+    by_site: dict[str, list[dict]] = defaultdict(list)
+
+    def add_suggestions(row: dict, key: tuple[str, int]) -> dict:
+        for n, s in enumerate(lists["suggestions"].get(key, []), start=1):
+            row.update({f"suggestion_{n}_nik": s.nik, f"suggestion_{n}_full_name": s.full_name,
+                        f"suggestion_{n}_birth_date": _iso(s.birth_date), f"suggestion_{n}_sex": s.sex,
+                        f"suggestion_{n}_kelurahan_code": s.kelurahan_code,
+                        f"suggestion_{n}_score": f"{float(s.score):.1f}"})
+        return row
+
+    for r in lists["redo"]:
+        by_site[r.site_code].append(add_suggestions({
+            "followup": "redo", "site_code": r.site_code, "site_name": r.site_name, "file_path": r.file_path,
+            "row_number": r.row_number, "line_number": r.line_number, "recorded_at": r.recorded_at or "",
+            "operator_id": r.operator_id, "batch_id": r.batch_id, "nik": r.nik, "full_name": r.full_name,
+            "birth_date": r.birth_date, "sex": r.sex, "kelurahan_code": r.kelurahan_code, "reason": r.first_reason,
+            "details": r.reasons if r.captured_text is None else f"{r.reasons}; captured: {r.captured_text}",
+        }, (r.file_path, r.row_number)))
+    for r in lists["identity_mismatch"]:
+        by_site[r.site_code].append({
+            "followup": "identity_mismatch", "site_code": r.site_code, "site_name": r.site_name,
+            "file_path": r.file_path, "row_number": r.row_number, "recorded_at": _wib(r.recorded_at),
+            "operator_id": r.operator_id, "nik": r.nik, "full_name": r.full_name, "birth_date": _iso(r.birth_date),
+            "sex": r.sex, "reason": "identity_mismatch", "details": f"differs: {r.differs}",
+            "extract_full_name": r.extract_full_name, "extract_birth_date": _iso(r.extract_birth_date),
+            "extract_sex": r.extract_sex, "extract_kelurahan_code": r.extract_kelurahan_code,
+        })
+    for r in lists["not_in_extract"]:
+        by_site[r.site_code].append(add_suggestions({
+            "followup": "not_in_extract", "site_code": r.site_code, "site_name": r.site_name,
+            "file_path": r.file_path, "row_number": r.row_number, "recorded_at": _wib(r.recorded_at),
+            "operator_id": r.operator_id, "nik": r.nik, "full_name": r.full_name, "birth_date": _iso(r.birth_date),
+            "sex": r.sex, "kelurahan_code": r.kelurahan_code_captured, "reason": "not_in_extract",
+        }, (r.file_path, r.row_number)))
+    return by_site
+
+
+#: a site code used as its own file name: portable, not hidden, one case only (a folder copied to a case-blind
+#: disk or share must not merge two sites), at most 64 characters
+_PLAIN_CODE = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,63}")
+#: names Windows keeps for devices, with any extension (CON.csv cannot be opened there)
+_WINDOWS_DEVICE = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?")
+#: the readable part of a file name made from any other code: no dot, so no extension (NUL.txt is a device too)
+_READABLE_CHARS = 40
+_UNREADABLE = re.compile(r"[^A-Za-z0-9_-]+")
+#: hex digits of the code's SHA-256 in such a name: 128 bits, so no device can make two codes meet
+_HASH_CHARS = 32
+
+
+def site_file_name(site_code: str) -> str:
+    """The follow-up file name of a site code (free text from the devices): at most 77 ASCII bytes, and never
+    the same for two codes, even on a case-insensitive disk.
+
+    A plain code is its own name (``SMA-LABSCHOOL-KEBAYORAN.csv``). Any other code gets a readable part, ``~``
+    (which no plain code holds) and a hash of the whole code: ``RW_01_02~<32 hex>.csv`` for ``RW 01/02``.
+    The empty code is ``_no_site.csv`` (no plain code starts with ``_``).
+    """
+    if not site_code:
+        return "_no_site.csv"
+    if _PLAIN_CODE.fullmatch(site_code) and not site_code.endswith(".") and not _WINDOWS_DEVICE.fullmatch(site_code):
+        return f"{site_code}.csv"
+    readable = _UNREADABLE.sub("_", site_code).lstrip("_-")[:_READABLE_CHARS] or "_"
+    digest = hashlib.sha256(site_code.encode("utf-8", "surrogatepass")).hexdigest()[:_HASH_CHARS]
+    return f"{readable}~{digest}.csv"
+
+
+#: a cell starting with one of these can be a formula to a spreadsheet: OWASP's list, LF and NUL, full-width forms
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def spreadsheet_text(value: Any) -> str:
+    """A cell as text a spreadsheet shows and never evaluates: a leading ``'`` marks text that would start a
+    formula (``=HYPERLINK(...)`` as a name, ``-1`` as a captured NIK). Every cell of the follow-up lists is text."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_TRIGGERS) else text
+
+
+@contextmanager
+def followup_lock(followup_dir: Path) -> Iterator[None]:
+    """One writer of the follow-up folders at a time: the tasks of overlapping runs, and the purge, which
+    can then take any ``.tmp``/``.old`` folder it finds for a killed writer's."""
+    make_dirs(followup_dir, PRIVATE_DIR)
+    fd = os.open(followup_dir / ".lock", os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, PRIVATE_FILE)
+    with os.fdopen(fd, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _write_csvs(folder: Path, lists: dict[str, Any]) -> list[Path]:
+    """One CSV per site (every site with a loaded file that day, and any site with a follow-up).
+
+    Written into a new folder that then replaces the old one, so a reader never sees half a day, and
+    a site without follow-ups on a republished date does not keep a stale file. NIKs inside: folders
+    and files are for their owner only, and a failed write leaves no folder behind.
+    """
+    by_site = _csv_rows(lists)
+    sites = sorted(set(lists["sites"]) | set(by_site))
+    tmp = folder.with_name(f".{folder.name}.tmp")
+    old = folder.with_name(f".{folder.name}.old")
+    with followup_lock(folder.parent):
+        shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            tmp.mkdir(mode=PRIVATE_DIR)
+            written = []
+            for code in sites:
+                name = site_file_name(code)
+                with os.fdopen(create_new(tmp / name, PRIVATE_FILE), "w", encoding=CSV_ENCODING, newline="") as fh:
+                    w = csv.DictWriter(fh, CSV_COLUMNS, lineterminator="\r\n", extrasaction="raise")
+                    w.writeheader()
+                    for row in by_site.get(code, []):
+                        w.writerow({k: spreadsheet_text(v) for k, v in row.items()})
+                written.append(folder / name)
+            shutil.rmtree(old, ignore_errors=True)
+            if folder.exists():
+                folder.rename(old)
+            tmp.rename(folder)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.rmtree(old, ignore_errors=True)
+    return written
+
+
+def write_outreach_residents(engine) -> dict:
+    """The residents still unrecorded on the latest published date, by name (restricted schema)."""
+    from ektp import warehouse as wh
+
+    with wh.transaction(engine) as conn:
+        (latest,), = wh.query(conn, "plan/select_latest_published_date")
+        if latest is None:
+            return {"outreach_residents": 0}
+        day = date.fromisoformat(_iso(latest))
+        wh.run_sql(conn, "followup/insert_outreach_residents",
+                   {"report_date": day, "written_at": datetime.now(UTC), **student_age_bounds(day)})
+        (n,), = wh.query(conn, "followup/select_outreach_resident_count")
+    log.info("outreach list for %s: %d residents still unrecorded", day, n)
+    return {"outreach_date": day.isoformat(), "outreach_residents": n}

@@ -1,0 +1,1 @@
+"""Resolve, reconcile and publish whole date partitions of the coverage tables."""

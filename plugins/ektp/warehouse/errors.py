@@ -1,0 +1,47 @@
+"""Database errors told without the values they were about (NIKs, names)."""
+
+from __future__ import annotations
+
+import re
+from contextlib import suppress
+from typing import Any
+
+import sqlalchemy as sa
+
+from ektp.core.safe_text import escaped
+
+
+class WarehouseError(RuntimeError):
+    """A database error told without the values it was about (they can be NIKs and names): the server's
+    message with quoted values removed, the SQLSTATE, the objects it names, and for a bulk load the file
+    and row being written. The driver's own error, whose DETAIL and CONTEXT quote whole rows, is dropped."""
+
+
+_QUOTED = re.compile(r'"[^"]*"|\'[^\']*\'')
+_LONG_NUMBER = re.compile(r"\d{6,}")
+_COPY_LINE = re.compile(r"\bCOPY [^,]+, line (\d+)(?:, column (\w+))?")
+
+
+def is_db_error(exc: BaseException) -> bool:
+    return isinstance(exc, sa.exc.DBAPIError) or type(exc).__module__.split(".")[0] in {"psycopg", "sqlite3"}
+
+
+def describe_db_error(exc: BaseException, row_at: Any = None) -> str:
+    """``row_at(n)``: a description of the n-th row (from 1) of the COPY that failed, if known."""
+    orig = getattr(exc, "orig", None) or exc
+    first = (str(orig).splitlines() or [""])[0]  # the primary message: DETAIL and CONTEXT quote the row
+    text = f"{type(orig).__name__}: {_LONG_NUMBER.sub('...', _QUOTED.sub('...', first))}"
+    diag = getattr(orig, "diag", None)
+    if diag is not None:
+        names = [f"{label} {value}" for label, value in (
+            ("SQLSTATE", getattr(orig, "sqlstate", None)), ("table", getattr(diag, "table_name", None)),
+            ("column", getattr(diag, "column_name", None)), ("constraint", getattr(diag, "constraint_name", None)))
+            if value]
+        line = _COPY_LINE.search(getattr(diag, "context", None) or "")
+        if line:
+            names.append(f"row {line.group(1)} of the COPY" + (f", column {line.group(2)}" if line.group(2) else ""))
+            if row_at is not None:
+                with suppress(IndexError, KeyError, ValueError):
+                    names.append(escaped(row_at(int(line.group(1)))))  # names a landed file
+        text += f" ({', '.join(names)})" if names else ""
+    return text

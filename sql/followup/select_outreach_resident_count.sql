@@ -1,0 +1,1 @@
+SELECT count(*) AS residents FROM ektp_quarantine.outreach_residents;

