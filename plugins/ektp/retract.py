@@ -83,7 +83,7 @@ class Retraction:
                 "later_dates": [d.isoformat() for d in self.later_dates],
                 "latest_published": _iso(self.latest_published),
                 "outreach_rebuilt_for": _iso(self.outreach_rebuilt_for),
-                "files_removed": [str(p) for p in self.files],
+                "files": [str(p) for p in self.files],
                 "reports_rewritten": [str(p) for p in self.reports_rewritten]}
 
     def describe(self) -> str:

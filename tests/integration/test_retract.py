@@ -191,10 +191,15 @@ def test_retract_the_last_published_date(monkeypatch, tmp_path, sample_landing, 
     assert report_of_d3.is_file() and any(followup_of_d3.iterdir())
 
 
-def test_a_retraction_needs_a_reason_and_a_date(monkeypatch, tmp_path, sample_landing, warehouse_url, capsys):
-    use_environment(monkeypatch, tmp_path, sample_landing, warehouse_url)
+def test_a_refused_or_failed_retraction_changes_nothing(monkeypatch, tmp_path, sample_landing, warehouse_url,
+                                                        capsys):
+    """A reason and a date written YYYY-MM-DD are required; a retraction that fails on its last statement (the
+    audit row) leaves every table and file as it was: it is one transaction, and files go only after it."""
+    from ektp import retract
+
+    reports = use_environment(monkeypatch, tmp_path, sample_landing, warehouse_url)
     _run(D1)
-    state = everything(warehouse_url)
+    state, files = everything(warehouse_url), files_under(reports)
     with pytest.raises(SystemExit) as missing:
         retract_cli("--date", D1, capsys=capsys)
     assert missing.value.code == 2 and "--reason" in capsys.readouterr().err
@@ -205,6 +210,20 @@ def test_a_retraction_needs_a_reason_and_a_date(monkeypatch, tmp_path, sample_la
         retract_cli("--date", "2026-11-2", "--reason", "typo", capsys=capsys)
     assert "not a date written YYYY-MM-DD" in capsys.readouterr().err
     assert everything(warehouse_url) == state
+
+    run_sql = retract.wh.run_sql
+
+    def audit_fails(conn, name, params=None):
+        if name == "retract/insert_retraction":
+            raise RuntimeError("the audit row could not be written")
+        return run_sql(conn, name, params)
+
+    monkeypatch.setattr(retract.wh, "run_sql", audit_fails)
+    with pytest.raises(RuntimeError, match="audit row"):
+        retract_cli("--date", D1, "--reason", "fails at the end", capsys=capsys)
+    monkeypatch.setattr(retract.wh, "run_sql", run_sql)
+    assert everything(warehouse_url) == state
+    assert files_under(reports) == files and (reports / f"coverage_{D1}.html").is_file()
 
 
 def test_the_dag_withdraws_a_middle_date(monkeypatch, tmp_path, sample_landing, sqlite_url, airflow_home):
