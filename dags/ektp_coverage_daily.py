@@ -22,13 +22,10 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import DAG, Asset, get_current_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
-from ektp.airflow import notifications, tasks
-from ektp.core.settings import setting
+from ektp.airflow import dag_limits, notifications, tasks
 
 COVERAGE_TABLES = Asset(name="ektp_coverage")
 
-# The time limits are read at parse time: the scheduler enforces them from the DAG processor's parse, the worker
-# from its own, so every component must see the same value.
 with DAG(
     dag_id="ektp_coverage_daily",
     description="Validate e-KTP field recordings, reconcile with SIAK, publish daily coverage",
@@ -38,15 +35,9 @@ with DAG(
     start_date=pendulum.datetime(2026, 11, 1, tz="Asia/Jakarta"),
     catchup=False,
     max_active_runs=1,
-    default_args={
-        "owner": "dukcapil-data",
-        "retries": 2,
-        "retry_delay": setting("retry_delay"),
-        # Generous but finite (sized in docs/decisions.md): a hung task or run ends in a failure, which
-        # alerts, instead of holding the next night.
-        "execution_timeout": setting("task_timeout"),
-    },
-    dagrun_timeout=setting("run_timeout"),
+    # Generous but finite time limits (docs/decisions.md): a hung task or run fails and alerts.
+    default_args=dag_limits.default_args(),
+    dagrun_timeout=dag_limits.run_timeout(),
     tags=["ektp", "dukcapil", "coverage"],
     # One alert per failed run (naming the failed task); retries that succeed stay quiet.
     on_failure_callback=notifications.run_failure_notifier(),

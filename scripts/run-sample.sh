@@ -1,8 +1,20 @@
 #!/usr/bin/env bash
 # The README's first command: sample landing area -> the DAG for each sample date on the embedded
 # SQLite warehouse -> the kecamatan coverage of the last date, and the HTML report of every date.
+# Sealed: it writes only under var/ and uses only the embedded warehouse there, whatever the shell exports.
+# airflow-env.sh keeps exported values (operators rely on that), so every EKTP_* and AIRFLOW* variable is
+# dropped first and named (never its value: it may hold a password), then the sample's own are set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ignored=$(compgen -e | grep -E '^_?(EKTP_|AIRFLOW)' | sort | tr '\n' ' ' || true)
+if [ -n "$ignored" ]; then
+  echo "make sample uses only var/ and its embedded SQLite warehouse; it ignores these exported variables:" >&2
+  echo "  $ignored" >&2
+  for name in $ignored; do unset "$name"; done
+fi
+export AIRFLOW_HOME="$PWD/var/airflow" EKTP_VAR_DIR="$PWD/var" EKTP_LANDING_DIR="$PWD/var/landing" \
+  AIRFLOW_CONN_EKTP_WAREHOUSE="sqlite:///$PWD/var/warehouse.sqlite" EKTP_REPORT_DIR="$PWD/var/reports" \
+  EKTP_DATA_DOCS_DIR="$PWD/var/data_docs"
 . scripts/airflow-env.sh
 rm -rf var/landing var/warehouse.sqlite* var/reports
 mkdir -p "$AIRFLOW_HOME"
@@ -18,11 +30,10 @@ for d in $dates; do
     || { echo "run for $d failed: see $AIRFLOW_HOME/dags-test-$d.log" >&2; exit 1; }
 done
 python -m ektp.outputs.coverage_table --date "$(echo "$dates" | tail -n 1)"
-reports="${EKTP_REPORT_DIR:-var/reports}"
 echo
 echo "HTML reports (open in a browser; they work offline):"
 for d in $dates; do
-  [ -f "$reports/coverage_$d.html" ] && echo "  $reports/coverage_$d.html" \
-    || { echo "no report for $d in $reports (EKTP_REPORTS=${EKTP_REPORTS:-on})" >&2; [ "${EKTP_REPORTS:-on}" = off ]; }
+  [ -f "var/reports/coverage_$d.html" ] || { echo "no report for $d in var/reports" >&2; exit 1; }
+  echo "  var/reports/coverage_$d.html"
 done
-echo "Follow-up lists per outreach site (restricted: NIKs and names): $reports/followup/<date>/"
+echo "Follow-up lists per outreach site (restricted: NIKs and names): var/reports/followup/<date>/"

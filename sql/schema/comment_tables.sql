@@ -142,6 +142,9 @@ COMMENT ON TABLE ektp_ingest.published_report IS
 COMMENT ON TABLE ektp_ingest.pending_change IS
     'Dates whose inputs changed since they were last published; the next publish redoes them and every later '
     'published date.';
+COMMENT ON TABLE ektp_ingest.retraction IS
+    'Published report dates withdrawn by a person (python -m ektp.retract, or the DAG ektp_retract_date): when, '
+    'by whom, why, and the rows removed per table.';
 
 -- ektp_quarantine: what was rejected -----------------------------------------------------------------------
 COMMENT ON SCHEMA ektp_quarantine IS

@@ -136,6 +136,20 @@ CREATE TABLE IF NOT EXISTS ektp_ingest.publish_queue (
     report_date DATE PRIMARY KEY
 );
 
+-- Published dates withdrawn by a person (ektp.retract), with why and what was removed: the audit trail.
+CREATE TABLE IF NOT EXISTS ektp_ingest.retraction (
+    report_date          DATE NOT NULL,
+    retracted_at         TIMESTAMPTZ NOT NULL,
+    retracted_by         TEXT NOT NULL,   -- user@host of the command, or the Airflow DAG run (and who triggered it)
+    reason               TEXT NOT NULL,   -- as the operator gave it
+    extract_date         DATE,            -- the publication withdrawn: its extract in force,
+    published_at         TIMESTAMPTZ NOT NULL,  -- when it was published,
+    published_by_run     TEXT NOT NULL,   -- and by which run
+    rows_removed         TEXT NOT NULL,   -- JSON object: qualified table name -> rows deleted
+    outreach_rebuilt_for DATE,            -- the outreach list by name held this date and was rebuilt for this one
+    PRIMARY KEY (report_date, retracted_at)
+);
+
 -- Schema files applied only when their text changes (comments, views: they lock what they touch), by sha256.
 CREATE TABLE IF NOT EXISTS ektp_ingest.schema_version (
     sql_file   TEXT PRIMARY KEY,

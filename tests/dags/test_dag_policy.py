@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+DAG_FILES = sorted((ROOT / "dags").glob("*.py"))
 
 
 @pytest.fixture(scope="module")
@@ -23,12 +24,15 @@ def dagbag(airflow_home):
 
 def test_dags_import_cleanly(dagbag):
     assert dagbag.import_errors == {}
-    assert set(dagbag.dag_ids) == {"ektp_coverage_daily"}
+    assert set(dagbag.dag_ids) == {"ektp_coverage_daily", "ektp_retract_date"}
 
 
 def test_owner_retries_tags_and_docs(dagbag):
     for dag in dagbag.dags.values():
-        assert dag.dag_id.endswith("_daily"), "dag_id ends in its cadence"
+        if dag.timetable.can_be_scheduled:
+            assert dag.dag_id.endswith("_daily"), "a scheduled dag_id ends in its cadence"
+        else:
+            assert dag.params, "a DAG only a person triggers asks for what it needs (Params)"
         assert dag.tags and "ektp" in dag.tags
         assert dag.doc_md and "report date" in dag.doc_md.lower()
         assert dag.max_active_runs == 1
@@ -37,7 +41,7 @@ def test_owner_retries_tags_and_docs(dagbag):
             assert task.owner == "dukcapil-data"
             assert task.retries >= 1
             verb = task.task_id.split("_")[0]
-            assert verb in {"plan", "load", "publish", "record", "build", "write"}, task.task_id
+            assert verb in {"plan", "load", "publish", "record", "build", "write", "retract"}, task.task_id
 
 
 def test_task_graph(dagbag):
@@ -68,20 +72,21 @@ def test_every_wait_is_bounded(dagbag):
     from tests.unit.test_compose_file import compose_airflow_environment
 
     compose = compose_airflow_environment()
-    dag = dagbag.get_dag("ektp_coverage_daily")
-    assert dag.dagrun_timeout == timedelta(minutes=float(compose["EKTP_RUN_TIMEOUT_MINUTES"]))
-    for task in dag.tasks:
-        assert task.execution_timeout == timedelta(minutes=float(compose["EKTP_TASK_TIMEOUT_MINUTES"])), task
-        assert task.retry_delay == timedelta(minutes=float(compose["EKTP_RETRY_DELAY_MINUTES"])), task
-        assert task.execution_timeout < dag.dagrun_timeout
+    for dag in dagbag.dags.values():
+        assert dag.dagrun_timeout == timedelta(minutes=float(compose["EKTP_RUN_TIMEOUT_MINUTES"])), dag.dag_id
+        for task in dag.tasks:
+            assert task.execution_timeout == timedelta(minutes=float(compose["EKTP_TASK_TIMEOUT_MINUTES"])), task
+            assert task.retry_delay == timedelta(minutes=float(compose["EKTP_RETRY_DELAY_MINUTES"])), task
+            assert task.execution_timeout < dag.dagrun_timeout
 
 
-def test_wait_settings_come_from_the_environment(tmp_path):
+@pytest.mark.parametrize("dag_file", DAG_FILES, ids=lambda p: p.stem)
+def test_wait_settings_come_from_the_environment(tmp_path, dag_file):
     """Each component reads them when it parses the DAG; a timeout of zero (or less) is refused, not unbounded."""
     code = (
         "import os, sys, runpy, json;"
         f"sys.path.insert(0, {str(ROOT / 'plugins')!r});"
-        f"dag = runpy.run_path({str(ROOT / 'dags' / 'ektp_coverage_daily.py')!r})['dag'];"
+        f"dag = runpy.run_path({str(dag_file)!r})['dag'];"
         "task = dag.tasks[0];"
         "print(json.dumps([task.execution_timeout.total_seconds(), task.retry_delay.total_seconds(),"
         " dag.dagrun_timeout.total_seconds()]))"
@@ -97,12 +102,13 @@ def test_wait_settings_come_from_the_environment(tmp_path):
         assert refused.returncode != 0 and f"{name}: must be above 0" in refused.stderr, refused.stderr[-2000:]
 
 
-def test_nothing_heavy_or_io_at_parse_time(tmp_path):
-    """Parsing the DAG must not import pandas, Great Expectations or warehouse code, nor touch the warehouse."""
+@pytest.mark.parametrize("dag_file", DAG_FILES, ids=lambda p: p.stem)
+def test_nothing_heavy_or_io_at_parse_time(tmp_path, dag_file):
+    """Parsing a DAG must not import pandas, Great Expectations or warehouse code, nor touch the warehouse."""
     code = (
         "import sys, runpy, os;"
         f"sys.path.insert(0, {str(ROOT / 'plugins')!r});"
-        f"runpy.run_path({str(ROOT / 'dags' / 'ektp_coverage_daily.py')!r});"
+        f"runpy.run_path({str(dag_file)!r});"
         "heavy = [m for m in ('pandas', 'great_expectations', 'ektp.ingest.validation', 'ektp.warehouse')"
         " if m in sys.modules];"
         "print(heavy); sys.exit(1 if heavy else 0)"
@@ -113,3 +119,23 @@ def test_nothing_heavy_or_io_at_parse_time(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr[-2000:]
     assert not (tmp_path / "never-created.sqlite").exists()
+
+
+def test_the_retraction_dag_runs_only_when_triggered_with_a_date_and_a_reason(dagbag):
+    import copy
+
+    from airflow.sdk.definitions.param import ParamValidationError
+
+    dag = dagbag.get_dag("ektp_retract_date")
+    assert not dag.timetable.can_be_scheduled
+    assert dag.is_paused_upon_creation is False, "a paused DAG would queue the retraction without running it"
+    assert [t.task_id for t in dag.tasks] == ["retract_report_date"]
+    for value in ("2026-11-4", "04/11/2026", "2026-02-30", None):
+        with pytest.raises(ParamValidationError):
+            copy.deepcopy(dag.params)["report_date"] = value
+    for value in ("", None):
+        with pytest.raises(ParamValidationError):
+            copy.deepcopy(dag.params)["reason"] = value
+    params = copy.deepcopy(dag.params)
+    params.update({"report_date": "2026-11-04", "reason": "published by mistake"})
+    assert params.validate() == {"report_date": "2026-11-04", "reason": "published by mistake", "dry_run": False}
