@@ -5,7 +5,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_COMPILE_BYTECODE := 1
 UV := $(shell command -v uv 2>/dev/null || echo .venv-tools/bin/uv)
 
-.PHONY: help venv sample test lint lock-check bench clean
+.PHONY: help venv sample test lint lock-check bench clean messages
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -35,3 +35,8 @@ bench: venv  ## national-scale benchmark against the COPY/SQL floor (see BENCHMA
 
 clean:  ## remove local run state (var/)
 	rm -rf var
+
+messages: venv  ## extract the report's and lists' texts into the catalogue (then translate plugins/ektp/core/locale/id/...)
+	.venv/bin/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o var/ektp.pot .
+	.venv/bin/pybabel update -i var/ektp.pot -d plugins/ektp/core/locale -D ektp -l id --no-fuzzy-matching \
+	  --ignore-obsolete --width 120

@@ -74,6 +74,13 @@ def _switch(text: str, env: Environ) -> bool:
     return (text or "on").lower() not in {"off", "0", "false", "no"}
 
 
+def _language(text: str, env: Environ) -> str:
+    language = (text or "id").lower()
+    if language not in ("id", "en"):
+        raise ValueError(f"must be id (Bahasa Indonesia) or en (English), not {text!r}")
+    return language
+
+
 def _json_object(text: str, env: Environ) -> dict:
     return json.loads(text or "{}")
 
@@ -145,6 +152,8 @@ class Settings:
                                    "Great Expectations Data Docs")
     report_dir: Path = _setting("EKTP_REPORT_DIR", _under_var("reports"), "`var/reports`",
                                 "HTML reports and follow-up CSVs")
+    language: str = _setting("EKTP_LANGUAGE", _language, "`id`",
+                             "language of the HTML report and the follow-up lists: `id` (Bahasa Indonesia) or `en`")
     data_docs: bool = _setting("EKTP_DATA_DOCS", _switch, "on", "`off` skips the Data Docs (benchmarks)")
     reports: bool = _setting("EKTP_REPORTS", _switch, "on",
                              "`off` skips the HTML reports and follow-up lists (benchmarks)")

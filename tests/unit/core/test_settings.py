@@ -34,6 +34,8 @@ def _documented(text: str):
         return {}
     if text == "on":
         return True
+    if text in {"id", "en"}:
+        return text
     if text in {"none", "log only"} or text.startswith("none:"):
         return None
     raise AssertionError(f"no reading of the documented default {text!r}")
