@@ -1,5 +1,6 @@
-"""The callables behind the DAG's tasks. Each opens its own warehouse engine and returns only
-counts, paths and dates (XComs never carry row content or NIKs).
+"""The callables behind the DAG's tasks. Each opens its own warehouse engine (the ``ektp_warehouse``
+connection) and returns only counts, paths and dates (XComs never carry row content or NIKs). Each fails fast
+on a configuration error (``ektp.airflow.failures``).
 
 Heavy libraries (pandas, Great Expectations) load inside the functions, when a task runs,
 so importing this module while the DAG is parsed stays cheap.
@@ -11,6 +12,7 @@ import logging
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from ektp.airflow.failures import fail_fast
 from ektp.core.calendar import report_date_of
 from ektp.core.settings import settings
 
@@ -26,6 +28,7 @@ def _engine():
     return make_engine()
 
 
+@fail_fast
 def plan_file_loads(logical_date: datetime | None, run_after: datetime | None = None) -> list[dict]:
     from ektp.ingest.planning import plan_loads
     from ektp.warehouse import migrate
@@ -45,6 +48,7 @@ def describe_item(item: dict) -> str:
     return WorkItem.from_xcom(item).label()
 
 
+@fail_fast
 def load_file_group(item: dict, run_id: str) -> dict:
     """One work item of the plan: record skipped files, load the extracts, or load a group of batches."""
     from ektp.ingest.work_items import WorkItem, WorkKind
@@ -81,12 +85,14 @@ def load_registry_extracts(work: WorkItem, run_id: str) -> list[dict]:
         work.removed, work.refused)]
 
 
+@fail_fast
 def publish_coverage(logical_date: datetime | None, run_id: str, run_after: datetime | None = None) -> dict:
     from ektp.publish.publishing import publish
 
     return publish(_engine(), report_date_of(logical_date, run_after), run_id).to_xcom()
 
 
+@fail_fast
 def write_coverage_report(published: dict | None, logical_date: datetime | None,
                           run_after: datetime | None = None) -> dict:
     """HTML reports and follow-up lists of every date the run published (a late file republishes
