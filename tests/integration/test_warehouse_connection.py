@@ -83,7 +83,7 @@ def test_the_connection_may_live_in_the_metadata_database_for_tasks_and_commands
     """`airflow connections add` (not an environment variable) chooses the embedded warehouse; the DAG run and
     the command-line tools both find it there."""
     warehouse = tmp_path / "chosen.sqlite"
-    env = _isolated_env(tmp_path, sample_landing, None)
+    env = {**_isolated_env(tmp_path, sample_landing, None), "EKTP_REPORTS": "off", "EKTP_DATA_DOCS": "off"}
     subprocess.run([AIRFLOW, "connections", "add", "ektp_warehouse", "--conn-uri", f"sqlite:///{warehouse}"],
                    env=env, check=True, capture_output=True, timeout=120)
     try:
