@@ -114,3 +114,18 @@ def test_a_mistyped_setting_fails_the_task_without_retries(airflow_home, sample_
     output = done.stdout + done.stderr
     assert done.returncode != 0 and seconds < 90, output[-3000:]
     assert f"Configuration error, not retried: {variable}" in output, output[-3000:]
+
+
+@pytest.mark.parametrize("command", [["ektp.outputs.coverage_table", "--date", DAY],
+                                     ["ektp.admin.retract", "--date", DAY, "--reason", "test", "--dry-run"],
+                                     ["ektp.admin.security", "purge-quarantine"]])
+def test_a_command_without_the_connection_says_how_to_define_it_and_writes_nothing(airflow_home, sample_landing,
+                                                                                   tmp_path, command):
+    env = _isolated_env(tmp_path, sample_landing, None)
+    done = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-m", *command], env=env, capture_output=True,
+                          text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stderr.splitlines()[-1].startswith(
+        "error: No warehouse: the Airflow connection `ektp_warehouse` is not defined"), done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    assert _files(tmp_path / "var") == []

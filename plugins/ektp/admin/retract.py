@@ -333,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--report-dir", type=Path, help="where the reports and follow-up lists are "
                                                     "(default: EKTP_REPORT_DIR or var/reports)")
     args = ap.parse_args(argv)
-    engine = wh.make_engine()
+    engine = wh.command_engine()
     try:
         done = retract(engine, args.date, args.reason, operator(), args.report_dir or settings().report_dir,
                        dry_run=args.dry_run)

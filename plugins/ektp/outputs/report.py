@@ -534,7 +534,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--date", type=date.fromisoformat, required=True, help="report date, YYYY-MM-DD")
     parser.add_argument("--out", type=Path, help="folder (default: EKTP_REPORT_DIR or var/reports)")
     args = parser.parse_args(argv)
-    print(write_report(wh.make_engine(), args.date, args.out or setting("report_dir")))
+    print(write_report(wh.command_engine(), args.date, args.out or setting("report_dir")))
 
 
 if __name__ == "__main__":

@@ -44,6 +44,15 @@ def make_engine(url: str | None = None) -> Engine:
     return sa.create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=_bounded_waits(url))
 
 
+def command_engine() -> Engine:
+    """The warehouse engine of a command-line tool: without the connection, the tool ends with the message that
+    says how to define it (exit status 1), not a traceback."""
+    try:
+        return make_engine()
+    except WarehouseNotDefined as exc:
+        raise SystemExit(f"error: {exc}") from None
+
+
 def _bounded_waits(url: str) -> dict:
     """libpq arguments: every wait of a pipeline session bounded (a URL's own ``options`` come after ours, so
     they win)."""
