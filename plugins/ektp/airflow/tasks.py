@@ -46,7 +46,8 @@ def describe_item(item: dict) -> str:
 
 
 def load_file_group(item: dict, run_id: str) -> dict:
-    """One work item of the plan: record skipped files, load the extracts, or load a group of batches."""
+    """One work item of the plan: record skipped files, load the extracts, or load a group of batch or card-event
+    files."""
     from ektp.ingest.work_items import WorkItem, WorkKind
 
     work = WorkItem.from_xcom(item)
@@ -56,6 +57,8 @@ def load_file_group(item: dict, run_id: str) -> dict:
         return record_skipped(_engine(), work, run_id)
     if work.kind == WorkKind.LOAD_REGISTRY:
         return {"files": load_registry_extracts(work, run_id)}
+    if work.kind == WorkKind.LOAD_CARDS:
+        return {"files": load_card_group(work, run_id)}
     return {"files": load_batch_group(work, run_id)}
 
 
@@ -67,6 +70,16 @@ def load_batch_group(work: WorkItem, run_id: str) -> list[dict]:
     cfg = settings()
     return [asdict(o) for o in load_batch_files(_engine(), cfg.landing_dir, work.files, run_id, cfg.chunk_rows,
                                                 cfg.slice_bytes)]
+
+
+def load_card_group(work: WorkItem, run_id: str) -> list[dict]:
+    from dataclasses import asdict
+
+    from ektp.ingest.cards import load_card_files
+
+    cfg = settings()
+    return [asdict(o) for o in load_card_files(_engine(), cfg.landing_dir, work.files, run_id, cfg.chunk_rows,
+                                               cfg.slice_bytes)]
 
 
 def load_registry_extracts(work: WorkItem, run_id: str) -> list[dict]:
