@@ -227,8 +227,10 @@ def test_every_card_event_row_is_accounted_for(coverage_dag, generated_cards, wa
         assert run_dag_test(coverage_dag, day, landing, warehouse_url).state == "success", day
 
     manifest = {r[0]: r[1:] for r in fetch(warehouse_url, "SELECT file_path, status, row_count, rows_rejected, "
-                                           "duplicate_of FROM ektp_ingest.file_manifest WHERE file_kind = 'card_events'")}
-    landed = sorted(p.relative_to(landing).as_posix() for p in landing.glob("cards/*/*.csv") if p.parent.name <= days[-1])
+                                           "duplicate_of FROM ektp_ingest.file_manifest "
+                                           "WHERE file_kind = 'card_events'")}
+    landed = sorted(p.relative_to(landing).as_posix() for p in landing.glob("cards/*/*.csv")
+                    if p.parent.name <= days[-1])
     assert sorted(manifest) == landed and len(landed) >= 10
     stored = defaultdict(set)
     for path, row in fetch(warehouse_url, "SELECT file_path, row_number FROM ektp_ingest.card_event"):
