@@ -68,7 +68,8 @@ def describe_item(item: dict) -> str:
 
 @fail_fast
 def load_file_group(item: dict, run_id: str) -> dict:
-    """One work item of the plan: record skipped files, load the extracts, or load a group of batches."""
+    """One work item of the plan: record skipped files, load the extracts, or load a group of batch or card-event
+    files."""
     from ektp.ingest.work_items import WorkItem, WorkKind
 
     work = WorkItem.from_xcom(item)
@@ -78,6 +79,8 @@ def load_file_group(item: dict, run_id: str) -> dict:
         return record_skipped(_engine(), work, run_id)
     if work.kind == WorkKind.LOAD_REGISTRY:
         return {"files": load_registry_extracts(work, run_id)}
+    if work.kind == WorkKind.LOAD_CARDS:
+        return {"files": load_card_group(work, run_id)}
     return {"files": load_batch_group(work, run_id)}
 
 
@@ -89,6 +92,16 @@ def load_batch_group(work: WorkItem, run_id: str) -> list[dict]:
     cfg = settings()
     return [asdict(o) for o in load_batch_files(_engine(), cfg.landing_dir, work.files, run_id, cfg.chunk_rows,
                                                 cfg.slice_bytes)]
+
+
+def load_card_group(work: WorkItem, run_id: str) -> list[dict]:
+    from dataclasses import asdict
+
+    from ektp.ingest.cards import load_card_files
+
+    cfg = settings()
+    return [asdict(o) for o in load_card_files(_engine(), cfg.landing_dir, work.files, run_id, cfg.chunk_rows,
+                                               cfg.slice_bytes)]
 
 
 def load_registry_extracts(work: WorkItem, run_id: str) -> list[dict]:
@@ -114,9 +127,9 @@ def publish_coverage(logical_date: datetime | None, run_id: str, run_after: date
 @fail_fast
 def write_coverage_report(published: dict | None, logical_date: datetime | None,
                           run_after: datetime | None = None) -> dict:
-    """HTML reports and follow-up lists of every date the run published (a late file republishes
+    """HTML reports, follow-up lists and card lists of every date the run published (a late file republishes
     earlier dates: their reports and lists are rewritten too). ``EKTP_REPORTS=off`` skips it all."""
-    from ektp.outputs import followup, report
+    from ektp.outputs import card_lists, followup, report
 
     if not followup.reports_enabled():
         log.info("EKTP_REPORTS is off: no HTML report and no follow-up lists")
@@ -130,5 +143,6 @@ def write_coverage_report(published: dict | None, logical_date: datetime | None,
     engine = _engine()
     paths = report.write_reports(engine, days, cfg.report_dir)
     lists = [followup.write_followups(engine, d, cfg.report_dir) for d in days]
+    cards = [card_lists.write_card_lists(engine, d, cfg.report_dir) for d in days]
     outreach = followup.write_outreach_residents(engine)
-    return {"reports": [str(p) for p in paths], "followup": lists, **outreach}
+    return {"reports": [str(p) for p in paths], "followup": lists, "card_lists": cards, **outreach}
