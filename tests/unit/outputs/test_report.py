@@ -30,7 +30,7 @@ def test_a_date_with_nothing_published_still_renders(sqlite_engine, tmp_path):
     text = path.read_text(encoding="utf-8")
     data = _island(text)
     assert data["kecamatan"] == [] and data["trend"] == [] and data["totals"]["coverage_pct"] is None
-    assert "nothing published for this date" in text
+    assert "belum ada yang diterbitkan untuk tanggal ini" in text  # Bahasa Indonesia unless EKTP_LANGUAGE says
     assert text.count('<script id="plotly-js">') == 1
 
 
