@@ -129,7 +129,7 @@ def write_coverage_report(published: dict | None, logical_date: datetime | None,
                           run_after: datetime | None = None) -> dict:
     """HTML reports, follow-up lists and card lists of every date the run published (a late file republishes
     earlier dates: their reports and lists are rewritten too). ``EKTP_REPORTS=off`` skips it all."""
-    from ektp.outputs import card_lists, followup, report
+    from ektp.outputs import card_lists, followup, outreach, report
 
     if not followup.reports_enabled():
         log.info("EKTP_REPORTS is off: no HTML report and no follow-up lists")
@@ -144,5 +144,5 @@ def write_coverage_report(published: dict | None, logical_date: datetime | None,
     paths = report.write_reports(engine, days, cfg.report_dir)
     lists = [followup.write_followups(engine, d, cfg.report_dir) for d in days]
     cards = [card_lists.write_card_lists(engine, d, cfg.report_dir) for d in days]
-    outreach = followup.write_outreach_residents(engine)
-    return {"reports": [str(p) for p in paths], "followup": lists, "card_lists": cards, **outreach}
+    outreach_list = outreach.write_outreach_residents(engine)
+    return {"reports": [str(p) for p in paths], "followup": lists, "card_lists": cards, **outreach_list}
