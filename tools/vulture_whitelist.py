@@ -27,6 +27,7 @@ Settings.run_deadline_minutes
 Settings.task_timeout
 Settings.run_timeout
 Settings.retry_delay
+Settings.owner_link
 
 # Great Expectations finds custom metrics and expectations by their registered class, not by a call.
 gx_expectations.ExpectColumnValuesToBeNikWithKnownRegion

@@ -34,7 +34,7 @@ def _documented(text: str):
         return {}
     if text == "on":
         return True
-    if text in {"id", "en"}:
+    if text in {"id", "en"} or text.startswith("mailto:"):
         return text
     if text in {"none", "log only"} or text.startswith("none:"):
         return None
