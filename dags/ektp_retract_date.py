@@ -57,11 +57,12 @@ with DAG(
         **Rerun**: clearing it after a commit finishes the file removal; a date no longer published is
         refused, changing nothing."""
         from ektp.admin.retract import retract_for_airflow
+        from ektp.airflow.failures import fail_fast
 
         ctx = get_current_context()
         params, dag_run = ctx["params"], ctx["dag_run"]
-        return retract_for_airflow(params["report_date"], params["reason"], dag_id=dag_run.dag_id,
-                                   run_id=ctx["run_id"], triggered_by=getattr(dag_run, "triggering_user_name", None),
-                                   dry_run=bool(params["dry_run"]))
+        retract = fail_fast(retract_for_airflow)  # a configuration error: failed at once, not retried
+        return retract(params["report_date"], params["reason"], dag_id=dag_run.dag_id, run_id=ctx["run_id"],
+                       triggered_by=getattr(dag_run, "triggering_user_name", None), dry_run=bool(params["dry_run"]))
 
     retract_report_date()

@@ -31,9 +31,6 @@ FILE_REASONS = {
     "bad_header": N_("the file is empty, or its first line is not the header, or a column name repeats"),
     "missing_column": N_("a required column is missing from the header"),
     "implausible_extract": N_("fewer than half the residents of the extract before: check it before it is used"),
-    # not one of the contract's codes: a landed file the run could not read safely (a link out of the landing
-    # area, a named pipe, no permission); the data alert names it so
-    "unreadable": N_("the file cannot be read safely (a link, a pipe, or no permission)"),
 }
 
 #: reconciliation statuses (contract §3) and duplicates (§2.3)

@@ -29,7 +29,7 @@ class ProblemFile:
     path: str  # relative to the landing root, escaped for logs
     kind: str  # batch | registry | card_events
     file_date: str
-    reason: str  # a code of ektp.core.reasons.FILE_REASONS
+    reason: str  # the manifest's reason_code (ektp.core.reasons.FILE_REASONS has its words)
 
 
 @dataclass(frozen=True)
@@ -65,27 +65,12 @@ class RunFindings:
                 "sites": [{**asdict(s), "percent": round(s.percent, 2)} for s in self.sites]}
 
 
-def file_reason_code(reason: str | None) -> str:
-    """The contract's code for a rejected file's reason as the manifest words it (``missing required column(s):
-    nik`` -> ``missing_column``); ``unreadable`` for a file that could not be read safely (a link out of the
-    landing area, a FIFO, no permission)."""
-    text = (reason or "").strip()
-    for prefix, code in (("implausible_extract", "implausible_extract"), ("not UTF-8", "not_utf8"),
-                         ("not a text file", "not_utf8"), ("missing required column", "missing_column"),
-                         ("no header", "bad_header"), ("header repeats", "bad_header"),
-                         ("cannot be read", "unreadable")):
-        if text.startswith(prefix):
-            return code
-    return "unreadable"
-
-
 def run_findings(engine, landing_dir: Path, run_id: str, rejected_percent: float) -> RunFindings:
     """The data problems of run ``run_id`` (see the module doc)."""
     found = RunFindings(rejected_percent=rejected_percent)
     with engine.connect() as conn:
         for row in wh.query(conn, "alert/select_run_rejected_files", {"run_id": run_id}):
-            problem = ProblemFile(escaped(row.file_path), row.file_kind, str(row.file_date),
-                                  file_reason_code(row.reason))
+            problem = ProblemFile(escaped(row.file_path), row.file_kind, str(row.file_date), row.reason_code or "")
             (found.rejected_extracts if row.file_kind == REGISTRY else found.rejected_files).append(problem)
         for row in wh.query(conn, "alert/select_run_site_rejections", {"run_id": run_id}):
             rows, rejected = int(row.rows or 0), int(row.rejected or 0)  # PostgreSQL's sum() is a Decimal
