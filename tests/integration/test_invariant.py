@@ -47,8 +47,8 @@ from tests.integration.pg import database_name, new_pg_database
 
 pytestmark = pytest.mark.slow
 
-D1, D2, D3, D4, D5 = "2027-06-02", "2027-06-03", "2027-06-04", "2027-06-05", "2027-06-06"
-EXTRACT_2 = "registry/2027-06-04/unrecorded_residents.csv"  # start_date + days // 2
+D1, D2, D3, D4, D5 = "2026-06-02", "2026-06-03", "2026-06-04", "2026-06-05", "2026-06-06"
+EXTRACT_2 = "registry/2026-06-04/unrecorded_residents.csv"  # start_date + days // 2
 LATE_FILE = f"batches/{D1}/RW99-LATE_TAB09.csv"
 LATE_CARDS = f"cards/{D2}/print_office_late.csv"
 CARD_HEADER = ["nik", "event", "event_at", "site_code"]
@@ -98,7 +98,7 @@ class Scenario:
             header, rows = _read(path)
             if "nik" in header:
                 recorded |= {re.sub(r"\D", "", r[header.index("nik")]) for r in rows if len(r) == len(header)}
-        _, residents = _read(self.generated / "registry" / "2027-06-01" / "unrecorded_residents.csv")
+        _, residents = _read(self.generated / "registry" / "2026-06-01" / "unrecorded_residents.csv")
         self.never_recorded = [r for r in residents if r[0] not in recorded]  # nik, name, birth, sex, kelurahan
 
     def clean_rows(self, day: str) -> tuple[str, list[str], list[list[str]]]:

@@ -42,7 +42,7 @@ from ektp.core.settings import settings
 log = logging.getLogger(__name__)
 
 DELETE_SQL = "retract/delete_report_date"
-OUTREACH_LIST = "ektp_quarantine.outreach_residents"
+OUTREACH_LIST = "ektp_quarantine.outreach_list"  # the outreach list by name: the row saying its date
 MAX_REASON_CHARS = 1000
 #: a reason is shown in the Airflow UI and kept in the audit table: no NIK in it
 _SIXTEEN_DIGITS = re.compile(r"\d{16}")
@@ -147,11 +147,10 @@ def _withdraw(conn: Connection, report_date: date, retracted_by: str, *, rebuild
     remaining = _published_dates(conn)
     latest = remaining[-1] if remaining else None
     held = rows[OUTREACH_LIST] > 0
-    if held and latest and rebuild_outreach:
-        from ektp.core.calendar import student_age_bounds
+    if held and rebuild_outreach:
+        from ektp.outputs.outreach import refresh_outreach_list
 
-        wh.run_sql(conn, "followup/insert_outreach_residents",
-                   {"report_date": latest, "written_at": datetime.now(UTC), **student_age_bounds(latest)})
+        refresh_outreach_list(conn, latest)
     retraction = Retraction(report_date, retracted_by, rows, [d for d in remaining if d > report_date], latest, held)
     publication = {"extract_date": pub.extract_date, "published_at": pub.published_at,
                    "published_by_run": pub.run_id}
@@ -342,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--report-dir", type=Path, help="where the reports and follow-up lists are "
                                                     "(default: EKTP_REPORT_DIR or var/reports)")
     args = ap.parse_args(argv)
-    engine = wh.make_engine()
+    engine = wh.command_engine()
     try:
         done = retract(engine, args.date, args.reason, operator(), args.report_dir or settings().report_dir,
                        dry_run=args.dry_run)

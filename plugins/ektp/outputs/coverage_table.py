@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--date", type=date.fromisoformat, required=True, help="report date, YYYY-MM-DD")
     args = parser.parse_args(argv)
-    engine = wh.make_engine()
+    engine = wh.command_engine()
     rows, totals = kecamatan_rows(engine, args.date)
     print(render(rows, args.date, totals))
     print()

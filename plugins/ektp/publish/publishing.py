@@ -56,7 +56,7 @@ def publish(engine: Engine, report_date: date, run_id: str) -> Published:
             wh.run_sql(conn, "publish/delete_queued_dates")
             params = {"published_at": published_at, "run_id": run_id}
             for name in ("kelurahan_daily", "kecamatan_daily", "site_daily", "rejections_daily", "card_events_daily",
-                         "published_report"):
+                         "files_daily", "published_report"):
                 wh.run_sql(conn, f"publish/insert_{name}", params)
             for day in map(date.fromisoformat, dates):  # per date: the 16-18 age band depends on the date
                 wh.run_sql(conn, "publish/create_outreach_band")

@@ -83,6 +83,7 @@ def _manifest_row(landed: LandedFile, how: str) -> dict:
     return {"file_path": landed.path, "file_kind": landed.kind, "file_date": landed.file_date, "sha256": sha,
             "size_bytes": landed.size, "modified_ns": times[0], "changed_ns": times[1], "row_count": 1,
             "rows_rejected": 0, "status": "duplicate_delivery" if duplicate_of else "loaded", "reason": None,
+            "reason_code": None,
             "duplicate_of": duplicate_of, "site_code": "S1", "site_name": "Site",
             "validated_at": datetime.now(UTC), "run_id": "earlier"}
 
