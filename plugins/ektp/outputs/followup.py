@@ -34,7 +34,6 @@ import json
 import logging
 import os
 import re
-import shutil
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -46,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from ektp.core.calendar import WIB
-from ektp.core.file_modes import PRIVATE_DIR, PRIVATE_FILE, create_new, make_dirs
+from ektp.core.file_modes import PRIVATE_DIR, PRIVATE_FILE, create_new, make_dirs, replaced_folder
 
 log = logging.getLogger(__name__)
 
@@ -457,27 +456,15 @@ def _write_csvs(folder: Path, lists: dict[str, Any]) -> list[Path]:
     """
     by_site = _csv_rows(lists)
     sites = sorted(set(lists["sites"]) | set(by_site))
-    tmp = folder.with_name(f".{folder.name}.tmp")
-    old = folder.with_name(f".{folder.name}.old")
-    with followup_lock(folder.parent):
-        shutil.rmtree(tmp, ignore_errors=True)
-        try:
-            tmp.mkdir(mode=PRIVATE_DIR)
-            written = []
-            for code in sites:
-                name = site_file_name(code)
-                with os.fdopen(create_new(tmp / name, PRIVATE_FILE), "w", encoding=CSV_ENCODING, newline="") as fh:
-                    w = csv.DictWriter(fh, CSV_COLUMNS, lineterminator="\r\n", extrasaction="raise")
-                    w.writeheader()
-                    for row in by_site.get(code, []):
-                        w.writerow({k: spreadsheet_text(v) for k, v in row.items()})
-                written.append(folder / name)
-            shutil.rmtree(old, ignore_errors=True)
-            if folder.exists():
-                folder.rename(old)
-            tmp.rename(folder)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-            shutil.rmtree(old, ignore_errors=True)
+    with followup_lock(folder.parent), replaced_folder(folder) as tmp:
+        written = []
+        for code in sites:
+            name = site_file_name(code)
+            with os.fdopen(create_new(tmp / name, PRIVATE_FILE), "w", encoding=CSV_ENCODING, newline="") as fh:
+                w = csv.DictWriter(fh, CSV_COLUMNS, lineterminator="\r\n", extrasaction="raise")
+                w.writeheader()
+                for row in by_site.get(code, []):
+                    w.writerow({k: spreadsheet_text(v) for k, v in row.items()})
+            written.append(folder / name)
     return written
 
