@@ -51,7 +51,8 @@ def test_funnel_handover_days_and_print_backlog(engine):
     # awaiting print > 14 days on Nov 20: N4 (nothing since Nov 3) and N5 (print-ready, recorded Nov 4)
     assert data["print_backlog"] == [{"kecamatan_code": "31.74.01", "kecamatan_name": "Tebet",
                                       "awaiting_print_14d": 2, "oldest_recording": "2026-11-03"}]
-    assert sum(r["awaiting_print_14d"] for r in data["funnel"]) == 2
+    assert sum(r["awaiting_print_14d"] for r in data["funnel"]) == 2 == data["funnel_totals"]["awaiting_print_14d"]
+    assert data["funnel_totals"]["median_days_to_handover"] == 5 and data["funnel_totals"]["recorded"] == 6
     assert {(r["operator_id"], r["site_code"]): r["rows_accepted"] for r in data["operators"]} == {
         ("OPR-1", LAB): 5, ("OPR-1", RW): 1}
 

@@ -131,8 +131,7 @@ def _tables(data: dict, _: Texts) -> dict[str, Table]:
                    Col("biometric_duplicate", _("Biometric duplicate"), "number"),
                    Col("awaiting_print_14d", _("Awaiting print > 14 days"), "number"),
                    Col("median_days_to_handover", _("Median days to hand-over"), "days")]
-    funnel_total = {"site_code": "", "site_name": _("All sites"),
-                    **{c.key: sum(r[c.key] for r in data["funnel"]) for c in funnel_cols[2:-1]}}
+    funnel_total = {"site_code": "", "site_name": _("All sites"), **data["funnel_totals"]}
     backlog_cols = [Col("kecamatan_code", _("Code")), Col("kecamatan_name", _("Kecamatan")),
                     Col("awaiting_print_14d", _("Awaiting print > 14 days"), "number"),
                     Col("oldest_recording", _("Oldest recording"), "date")]
