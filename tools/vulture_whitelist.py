@@ -31,6 +31,11 @@ Settings.run_deadline_minutes
 Settings.task_timeout
 Settings.run_timeout
 Settings.retry_delay
+Settings.retry_in_dags_test
+Settings.pg_connect_timeout
+Settings.pg_statement_timeout
+Settings.pg_lock_timeout
+Settings.write_lock_wait
 
 # Great Expectations finds custom metrics and expectations by their registered class, not by a call.
 gx_expectations.ExpectColumnValuesToBeNikWithKnownRegion

@@ -25,7 +25,8 @@ CREATE TABLE IF NOT EXISTS ektp_ingest.file_manifest (
                                           -- except an implausible extract (its counts are judged again)
     rows_rejected BIGINT,
     status        TEXT NOT NULL,          -- loaded | rejected_file | duplicate_delivery
-    reason        TEXT,
+    reason        TEXT,                   -- in words, with the details a person checks
+    reason_code   TEXT,                   -- rejected_file: not_utf8 | bad_header | missing_column | implausible_extract
     duplicate_of  TEXT,
     -- "smallest" means code-point order, as in Python, whatever the database's locale: COLLATE "C"
     site_code     TEXT COLLATE "C",       -- batch files: the site the file counts under
@@ -164,6 +165,7 @@ CREATE TABLE IF NOT EXISTS ektp_quarantine.rejected_file (
     file_date   DATE NOT NULL,
     sha256      TEXT NOT NULL,
     reason      TEXT NOT NULL,
+    reason_code TEXT,                     -- not_utf8 | bad_header | missing_column | implausible_extract
     rejected_at TIMESTAMPTZ NOT NULL,
     run_id      TEXT NOT NULL
 );
@@ -253,6 +255,20 @@ CREATE TABLE IF NOT EXISTS ektp_coverage.outreach_targets_daily (
     remaining_aged_16_18 BIGINT NOT NULL,     -- of remaining: 16th birthday on or before report_date, 19th after
     published_at         TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (report_date, kelurahan_code)
+);
+
+-- Every landed CSV file of report_date (contract §4): what became of it, so that a rejected or duplicated upload
+-- is visible to analysts and field teams. Read from the file manifest, whatever the file's kind.
+CREATE TABLE IF NOT EXISTS ektp_coverage.files_daily (
+    report_date  DATE NOT NULL,
+    kind         TEXT NOT NULL,           -- registry | batch | card_events
+    file_path    TEXT NOT NULL,           -- relative to the landing root, '/'-separated
+    outcome      TEXT NOT NULL,           -- loaded | rejected | duplicate_delivery
+    reason       TEXT NOT NULL,           -- rejected: not_utf8 | bad_header | missing_column | implausible_extract; else ''
+    site_code    TEXT NOT NULL,           -- a loaded batch file: its site (as site_daily); else ''
+    rows         BIGINT NOT NULL,         -- a loaded file: its data rows, malformed ones included; else 0
+    published_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (report_date, file_path)
 );
 
 -- Follow-up lists for the field teams: restricted, they hold NIKs and names. Written
@@ -346,20 +362,42 @@ CREATE TABLE IF NOT EXISTS ektp_quarantine.followup_candidate_key (
     kelurahan_code TEXT
 );
 
--- Residents still unrecorded, by name, for the latest report date written (one date at a time:
--- it is a work list, the history is in ektp_coverage.outreach_targets_daily).
-CREATE TABLE IF NOT EXISTS ektp_quarantine.outreach_residents (
-    report_date    DATE NOT NULL,
+-- The outreach list by name (the view ektp_quarantine.outreach_residents, create_restricted_views.sql) is kept
+-- incrementally (ektp.outputs.outreach): a night removes the residents it matched and puts back any whose match
+-- went away, instead of writing five million rows again; a new extract in force rebuilds it.
+-- The list's one row: the report date it is for (the latest published), the extract in force then and which
+-- load of it (file sha256 and validation time: an extract re-landed under its date rebuilds the list), and the
+-- birth dates of residents aged 16 to 18 on that date (born_after < birth_date <= born_by).
+CREATE TABLE IF NOT EXISTS ektp_quarantine.outreach_list (
+    report_date     DATE NOT NULL,
+    extract_date    DATE NOT NULL,
+    extract_version TEXT NOT NULL,
+    born_by         DATE NOT NULL,
+    born_after      DATE NOT NULL,
+    written_at      TIMESTAMPTZ NOT NULL
+);
+
+-- Residents of outreach_list.extract_date still unrecorded on its report_date, by name.
+CREATE TABLE IF NOT EXISTS ektp_quarantine.outreach_unrecorded (
+    nik            TEXT COLLATE "C" PRIMARY KEY,
     extract_date   DATE NOT NULL,
     kecamatan_code TEXT NOT NULL,
     kelurahan_code TEXT NOT NULL,
-    nik            TEXT COLLATE "C" NOT NULL,
     full_name      TEXT,
     birth_date     DATE NOT NULL,
     sex            TEXT NOT NULL,
-    aged_16_18     BOOLEAN NOT NULL,
-    written_at     TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (report_date, nik)
+    written_at     TIMESTAMPTZ NOT NULL
+);
+
+-- The NIKs the outreach list counted as recorded when it was last written (matched recordings of its extract
+-- from the extract date to its report date): the next write compares them with the recordings now.
+CREATE TABLE IF NOT EXISTS ektp_quarantine.outreach_recorded_nik (
+    nik TEXT COLLATE "C" PRIMARY KEY
+);
+
+-- Work table: the NIKs recorded now, while the outreach list is brought up to date.
+CREATE TABLE IF NOT EXISTS ektp_quarantine.outreach_recorded_now (
+    nik TEXT COLLATE "C" PRIMARY KEY
 );
 
 -- Card lifecycle (contract §6) ----------------------------------------------------------------------------

@@ -51,4 +51,4 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, help="folder (default: EKTP_REPORT_DIR or var/reports)")
     parser.add_argument("--language", choices=["id", "en"], help="default: EKTP_LANGUAGE (id)")
     args = parser.parse_args(argv)
-    print(write_report(wh.make_engine(), args.date, args.out or setting("report_dir"), args.language))
+    print(write_report(wh.command_engine(), args.date, args.out or setting("report_dir"), args.language))
