@@ -94,3 +94,32 @@ def test_campaign_to_date_across_a_new_extract(engine):
     html = report.render(data, "en")
     assert "November 4, 2026: extract of November 4, 2026 replaces the extract of November 1, 2026" in html
     assert 'id="table-site-ranking"' in html
+
+
+def test_uploads_of_the_date(engine):
+    """files_daily (contract §4) on the page: what needs someone first, reasons in words, the loaded files behind."""
+    at = datetime.now(UTC)
+    rows = [[NOV[2], "batch", "batches/2026-11-02/LAB_TAB1.csv", "loaded", "", LAB, 70],
+            [NOV[2], "batch", "batches/2026-11-02/RW12-TEBET-TIMUR_TAB01.csv", "rejected", "missing_column", "", 0],
+            [NOV[2], "batch", "batches/2026-11-02/LAB_TAB1 (copy).csv", "duplicate_delivery", "", "", 0],
+            [NOV[2], "card_events", "cards/2026-11-02/x.csv", "rejected", "not_utf8", "", 0],
+            [NOV[2], "registry", "registry/2026-11-02/siak.csv", "loaded", "", "", 1200],
+            [NOV[3], "batch", "batches/2026-11-03/LAB_TAB1.csv", "loaded", "", LAB, 5]]
+    with wh.transaction(engine) as conn:
+        wh.bulk_insert(conn, "ektp_coverage.files_daily", [
+            "report_date", "kind", "file_path", "outcome", "reason", "site_code", "rows", "published_at"],
+            [[*r, at] for r in rows])
+    data = report.load_report_data(engine, NOV[2])
+    assert [(f["outcome"], f["file_path"]) for f in data["files"]] == [
+        ("rejected", "batches/2026-11-02/RW12-TEBET-TIMUR_TAB01.csv"), ("rejected", "cards/2026-11-02/x.csv"),
+        ("duplicate_delivery", "batches/2026-11-02/LAB_TAB1 (copy).csv"),
+        ("loaded", "batches/2026-11-02/LAB_TAB1.csv"), ("loaded", "registry/2026-11-02/siak.csv")]
+    assert data["files_totals"] == {"files": 5, "loaded": 2, "rejected": 2, "duplicate_delivery": 1,
+                                    "rows_loaded": 1270}
+
+    html = report.render(data, "id")
+    attention = html[html.index('id="table-files-attention"'):html.index('id="table-files-loaded"')]
+    assert "RW12-TEBET-TIMUR_TAB01.csv" in attention and "LAB_TAB1.csv<" not in attention
+    assert "ada kolom wajib yang tidak ada pada judul kolom" in attention  # missing_column, in words
+    assert "ditolak seluruhnya: kirim ulang" in attention and "kiriman ganda" in attention
+    assert "5 berkas bertanggal hari ini: 2 dimuat (1.270 baris), 2 ditolak seluruhnya, 1 kiriman ganda." in html

@@ -1,6 +1,6 @@
 """What the report shows, read from the warehouse in one snapshot: plain JSON-ready values, no words.
 
-Coverage, sites, rejections and the card funnel come from the published ``ektp_coverage`` tables; the
+Coverage, sites, rejections, uploads and the card funnel come from the published ``ektp_coverage`` tables; the
 campaign per operator, the days to hand-over and the print backlog per kecamatan are counted from the
 validated recordings and card events (``ektp_ingest``), as counts only. No NIK and no resident's name
 reaches the result. Every percentage is rounded in SQL (half up, the contract's coverage_pct rule).
@@ -65,6 +65,7 @@ def load_report_data(engine, report_date: date) -> dict:
         funnel = _rows(conn, "select_site_funnel", report_date)
         handover = _rows(conn, "select_handover_days", report_date)
         backlog = _rows(conn, "select_print_backlog", report_date, awaiting_since=awaiting_since)
+        files = _rows(conn, "select_files_today", report_date)
     for r in kecamatan + kelurahan:
         r["coverage_pct"] = _coverage(r["coverage_pct"])
     for r in sites + site_campaign:
@@ -108,7 +109,16 @@ def load_report_data(engine, report_date: date) -> dict:
         "funnel_count": len(funnel),
         "funnel_totals": _funnel_totals(funnel, handover),
         "print_backlog": backlog,
+        "files": files[:MAX_LIST_ROWS],
+        "files_totals": _files_totals(files),
     }
+
+
+def _files_totals(files: list[dict]) -> dict:
+    """The uploads of the date by outcome (every file, however many the lists keep), and the rows loaded."""
+    totals = {outcome: sum(1 for f in files if f["outcome"] == outcome)
+              for outcome in ("loaded", "rejected", "duplicate_delivery")}
+    return {**totals, "files": len(files), "rows_loaded": sum(f["rows"] for f in files if f["outcome"] == "loaded")}
 
 
 def _merge_trend(coverage: list[dict], recording: list[dict]) -> list[dict]:
