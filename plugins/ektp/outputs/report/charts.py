@@ -101,6 +101,7 @@ def figures(data: dict, _: Texts) -> dict[str, Any]:
             fig.add_trace(go.Bar(
                 x=[r["coverage_pct"] for r in rows], y=[_kelurahan_label(r) for r in rows],
                 orientation="h", name=names.get(code, _label(code)), marker_color=palette.category(i),
+                marker_pattern_shape=palette.pattern(i),
                 customdata=[[_label(r["kelurahan_code"]), number(r["recorded_to_date"]), number(r["target_residents"]),
                              number(r["remaining"]), _.percent(r["coverage_pct"])] for r in rows],
                 hovertemplate="<b>%{y}</b><br>%{customdata[0]}<br>" + _label(_(
