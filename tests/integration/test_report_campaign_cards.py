@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
+import sqlalchemy as sa
 from ektp import warehouse as wh
 from ektp.outputs import report
 
@@ -35,6 +36,9 @@ def _cards(engine) -> None:
     land.write(engine)
     publish(engine, NOV[10])
     publish(engine, NOV[20])
+    with wh.transaction(engine) as conn:  # as if N4 had matched a resident of Setiabudi in the extract
+        conn.execute(sa.text(f"UPDATE {wh.table(conn, 'ektp_ingest.recording')} "
+                             "SET resident_kelurahan_code = '31.74.02.1001' WHERE nik = :nik"), {"nik": N[4]})
 
 
 def test_funnel_handover_days_and_print_backlog(engine):
@@ -48,9 +52,13 @@ def test_funnel_handover_days_and_print_backlog(engine):
     # N2 handed over after 4 days, N6 (activated, so handed over) after 5, N1 after 10: the median is 5
     assert lab["median_days_to_handover"] == 5 and lab["handed_over_counted"] == lab["delivered"]
     assert funnel[RW]["median_days_to_handover"] is None and funnel[RW]["handed_over_counted"] == 0
-    # awaiting print > 14 days on Nov 20: N4 (nothing since Nov 3) and N5 (print-ready, recorded Nov 4)
-    assert data["print_backlog"] == [{"kecamatan_code": "31.74.01", "kecamatan_name": "Tebet",
-                                      "awaiting_print_14d": 2, "oldest_recording": "2026-11-03"}]
+    # awaiting print > 14 days on Nov 20: N4 (nothing since Nov 3; its resident lives in Setiabudi) and N5
+    # (print-ready, recorded Nov 4; no resident matched, so the kecamatan of its NIK's region digits, Tebet)
+    assert data["print_backlog"] == [
+        {"kecamatan_code": "31.74.01", "kecamatan_name": "Tebet", "awaiting_print_14d": 1,
+         "oldest_recording": "2026-11-04"},
+        {"kecamatan_code": "31.74.02", "kecamatan_name": "Setiabudi", "awaiting_print_14d": 1,
+         "oldest_recording": "2026-11-03"}]
     assert sum(r["awaiting_print_14d"] for r in data["funnel"]) == 2 == data["funnel_totals"]["awaiting_print_14d"]
     assert data["funnel_totals"]["median_days_to_handover"] == 5 and data["funnel_totals"]["recorded"] == 6
     assert {(r["operator_id"], r["site_code"]): r["rows_accepted"] for r in data["operators"]} == {
