@@ -315,18 +315,14 @@ def _candidate_blocks(conn, extract_date: date) -> Iterator[tuple[str, str, Cand
     """The residents of each block of ``followup/select_candidate_blocks``, one block at a time."""
     from ektp import warehouse as wh
 
-    rows = wh.stream(conn, "followup/select_candidate_blocks", {"extract_date": extract_date})
+    rows = wh.stream(conn, "followup/select_candidate_blocks", {"extract_date": extract_date}, rows_per_fetch=50_000)
     blocks = residents = 0
     for (kind, birth_date, kelurahan_code), block in groupby(rows, key=itemgetter(0, 1, 2)):
-        cands = Candidates()
-        for r in block:
-            cands.nik.append(r.nik)
-            cands.full_name.append(r.full_name or "")
-            cands.birth_date.append(_iso(r.birth_date))
-            cands.sex.append(r.sex)
-            cands.kelurahan_code.append(r.kelurahan_code)
+        # columns by zip, not appends per row: a national night streams 5.8 million block memberships
+        _, _, _, nik, full_name, birth, sex, kelurahan = zip(*block, strict=True)
+        cands = Candidates(list(nik), [n or "" for n in full_name], list(birth), list(sex), list(kelurahan))
         blocks, residents = blocks + 1, residents + len(cands)
-        yield kind, (_iso(birth_date) if kind == "b" else kelurahan_code), cands
+        yield kind, (birth_date if kind == "b" else kelurahan_code), cands
     log.info("candidates of extract %s: %d blocks of %d residents in all (a resident can be in two)", extract_date,
              blocks, residents)
 
