@@ -6,4 +6,5 @@ DELETE FROM ektp_coverage.rejections_daily WHERE report_date IN (SELECT report_d
 DELETE FROM ektp_coverage.outreach_targets_daily WHERE report_date IN (SELECT report_date FROM ektp_ingest.publish_queue);
 DELETE FROM ektp_coverage.site_funnel_daily WHERE report_date IN (SELECT report_date FROM ektp_ingest.publish_queue);
 DELETE FROM ektp_coverage.card_events_daily WHERE report_date IN (SELECT report_date FROM ektp_ingest.publish_queue);
+DELETE FROM ektp_coverage.files_daily WHERE report_date IN (SELECT report_date FROM ektp_ingest.publish_queue);
 DELETE FROM ektp_ingest.published_report WHERE report_date IN (SELECT report_date FROM ektp_ingest.publish_queue);

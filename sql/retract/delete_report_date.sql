@@ -10,6 +10,7 @@ DELETE FROM ektp_coverage.rejections_daily WHERE report_date = :report_date;
 DELETE FROM ektp_coverage.outreach_targets_daily WHERE report_date = :report_date;
 DELETE FROM ektp_coverage.site_funnel_daily WHERE report_date = :report_date;
 DELETE FROM ektp_coverage.card_events_daily WHERE report_date = :report_date;
+DELETE FROM ektp_coverage.files_daily WHERE report_date = :report_date;
 DELETE FROM ektp_ingest.published_report WHERE report_date = :report_date;
 DELETE FROM ektp_quarantine.followup_redo WHERE report_date = :report_date;
 DELETE FROM ektp_quarantine.followup_identity_mismatch WHERE report_date = :report_date;

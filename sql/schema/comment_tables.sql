@@ -100,6 +100,50 @@ COMMENT ON COLUMN ektp_coverage.rejections_daily.rows IS
 COMMENT ON COLUMN ektp_coverage.rejections_daily.published_at IS
     'When this row was published.';
 
+COMMENT ON TABLE ektp_coverage.files_daily IS
+    'Every landed CSV file dated report_date (registry, batch and card-event files alike) and what became of it, '
+    'so that a rejected or duplicated upload is visible: the uploads of the day.';
+COMMENT ON COLUMN ektp_coverage.files_daily.report_date IS
+    'The file''s folder date (WIB): recording date, extract date or event date.';
+COMMENT ON COLUMN ektp_coverage.files_daily.kind IS
+    'registry (SIAK extract) | batch (field recording upload) | card_events (card status events).';
+COMMENT ON COLUMN ektp_coverage.files_daily.file_path IS
+    'Path relative to the landing root, /-separated (a name that is not UTF-8 escaped as in the file manifest). '
+    'A corrected file is re-uploaded at this same path.';
+COMMENT ON COLUMN ektp_coverage.files_daily.outcome IS
+    'loaded | rejected (the whole file, reason says why) | duplicate_delivery (identical bytes to a file with a '
+    'smaller path: skipped, its rows counted nowhere).';
+COMMENT ON COLUMN ektp_coverage.files_daily.reason IS
+    'For rejected: not_utf8 (bytes not UTF-8, or a NUL character) | bad_header (empty file, no header row, a '
+    'repeated column name, or a file that cannot be read at all) | missing_column | implausible_extract. '
+    'Otherwise the empty string.';
+COMMENT ON COLUMN ektp_coverage.files_daily.site_code IS
+    'A loaded batch file: the site it counts under in site_daily (the most common non-empty site_code among its '
+    'well-formed rows). Otherwise the empty string.';
+COMMENT ON COLUMN ektp_coverage.files_daily.rows IS
+    'A loaded file: its data rows (not the header, not empty lines; malformed rows included). Otherwise 0.';
+COMMENT ON COLUMN ektp_coverage.files_daily.published_at IS
+    'When this row was published.';
+
+COMMENT ON TABLE ektp_coverage.outreach_targets_daily IS
+    'Outreach targets per report_date and kelurahan: residents of the extract in force still without a matched '
+    'recording, and how many of them are of school-leaving age. Counts only (the names are restricted).';
+COMMENT ON COLUMN ektp_coverage.outreach_targets_daily.report_date IS
+    'The date reported on (WIB).';
+COMMENT ON COLUMN ektp_coverage.outreach_targets_daily.kecamatan_code IS
+    'Kemendagri kecamatan code, dotted (31.74.01).';
+COMMENT ON COLUMN ektp_coverage.outreach_targets_daily.kelurahan_code IS
+    'Kemendagri desa/kelurahan code, dotted (31.74.01.1001): the extract''s kelurahan_code.';
+COMMENT ON COLUMN ektp_coverage.outreach_targets_daily.kelurahan_name IS
+    'Kelurahan name from the current Kemendagri list.';
+COMMENT ON COLUMN ektp_coverage.outreach_targets_daily.remaining IS
+    'Targets still to record on report_date: equals kelurahan_daily.remaining.';
+COMMENT ON COLUMN ektp_coverage.outreach_targets_daily.remaining_aged_16_18 IS
+    'Of remaining: residents whose 16th birthday is on or before report_date and whose 19th is after it '
+    '(students to reach at school).';
+COMMENT ON COLUMN ektp_coverage.outreach_targets_daily.published_at IS
+    'When this row was published.';
+
 -- ektp_ingest: what was loaded -----------------------------------------------------------------------------
 COMMENT ON SCHEMA ektp_ingest IS
     'Loaded files and rows: the file manifest, every valid batch row with its statuses, the registry extracts.';
@@ -110,6 +154,10 @@ COMMENT ON COLUMN ektp_ingest.file_manifest.file_path IS
     'that is not, \\ for a backslash.';
 COMMENT ON COLUMN ektp_ingest.file_manifest.status IS
     'loaded | rejected_file (reason says why) | duplicate_delivery (identical bytes to duplicate_of).';
+COMMENT ON COLUMN ektp_ingest.file_manifest.reason IS
+    'Why: rejected_file (in words, with the details a person checks) or duplicate_delivery.';
+COMMENT ON COLUMN ektp_ingest.file_manifest.reason_code IS
+    'rejected_file: not_utf8 | bad_header | missing_column | implausible_extract (files_daily.reason).';
 COMMENT ON COLUMN ektp_ingest.file_manifest.sha256 IS
     'Of the bytes read; empty for a file that could not be read safely (a link out of the landing root, a FIFO).';
 COMMENT ON COLUMN ektp_ingest.file_manifest.row_count IS
@@ -151,6 +199,8 @@ COMMENT ON SCHEMA ektp_quarantine IS
     'Rejected files and rows, kept whole with their reasons (restricted: raw rows hold NIKs and names).';
 COMMENT ON TABLE ektp_quarantine.rejected_file IS
     'Files rejected whole: not UTF-8, no header, a required column missing.';
+COMMENT ON COLUMN ektp_quarantine.rejected_file.reason_code IS
+    'not_utf8 | bad_header | missing_column | implausible_extract (files_daily.reason).';
 COMMENT ON TABLE ektp_quarantine.rejected_row IS
     'Every rejected row as received (raw_record, JSON), with every failing reason in contract order.';
 COMMENT ON COLUMN ektp_quarantine.rejected_row.first_reason IS

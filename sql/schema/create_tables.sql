@@ -25,7 +25,8 @@ CREATE TABLE IF NOT EXISTS ektp_ingest.file_manifest (
                                           -- except an implausible extract (its counts are judged again)
     rows_rejected BIGINT,
     status        TEXT NOT NULL,          -- loaded | rejected_file | duplicate_delivery
-    reason        TEXT,
+    reason        TEXT,                   -- in words, with the details a person checks
+    reason_code   TEXT,                   -- rejected_file: not_utf8 | bad_header | missing_column | implausible_extract
     duplicate_of  TEXT,
     -- "smallest" means code-point order, as in Python, whatever the database's locale: COLLATE "C"
     site_code     TEXT COLLATE "C",       -- batch files: the site the file counts under
@@ -164,6 +165,7 @@ CREATE TABLE IF NOT EXISTS ektp_quarantine.rejected_file (
     file_date   DATE NOT NULL,
     sha256      TEXT NOT NULL,
     reason      TEXT NOT NULL,
+    reason_code TEXT,                     -- not_utf8 | bad_header | missing_column | implausible_extract
     rejected_at TIMESTAMPTZ NOT NULL,
     run_id      TEXT NOT NULL
 );
@@ -253,6 +255,20 @@ CREATE TABLE IF NOT EXISTS ektp_coverage.outreach_targets_daily (
     remaining_aged_16_18 BIGINT NOT NULL,     -- of remaining: 16th birthday on or before report_date, 19th after
     published_at         TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (report_date, kelurahan_code)
+);
+
+-- Every landed CSV file of report_date (contract §4): what became of it, so that a rejected or duplicated upload
+-- is visible to analysts and field teams. Read from the file manifest, whatever the file's kind.
+CREATE TABLE IF NOT EXISTS ektp_coverage.files_daily (
+    report_date  DATE NOT NULL,
+    kind         TEXT NOT NULL,           -- registry | batch | card_events
+    file_path    TEXT NOT NULL,           -- relative to the landing root, '/'-separated
+    outcome      TEXT NOT NULL,           -- loaded | rejected | duplicate_delivery
+    reason       TEXT NOT NULL,           -- rejected: not_utf8 | bad_header | missing_column | implausible_extract; else ''
+    site_code    TEXT NOT NULL,           -- a loaded batch file: its site (as site_daily); else ''
+    rows         BIGINT NOT NULL,         -- a loaded file: its data rows, malformed ones included; else 0
+    published_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (report_date, file_path)
 );
 
 -- Follow-up lists for the field teams: restricted, they hold NIKs and names. Written

@@ -33,6 +33,11 @@ SELECT report_date, outcome, rows, published_at
   FROM ektp_coverage.card_events_daily
  WHERE report_date = (SELECT max(report_date) FROM ektp_ingest.published_report);
 
+CREATE OR REPLACE VIEW ektp_coverage.latest_files AS
+SELECT report_date, kind, file_path, outcome, reason, site_code, rows, published_at
+  FROM ektp_coverage.files_daily
+ WHERE report_date = (SELECT max(report_date) FROM ektp_ingest.published_report);
+
 COMMENT ON VIEW ektp_coverage.latest_kecamatan IS
     'kecamatan_daily for the latest published report date.';
 COMMENT ON VIEW ektp_coverage.latest_kelurahan IS
@@ -43,3 +48,5 @@ COMMENT ON VIEW ektp_coverage.latest_site_funnel IS
     'site_funnel_daily for the latest published report date.';
 COMMENT ON VIEW ektp_coverage.latest_card_events IS
     'card_events_daily for the latest published report date.';
+COMMENT ON VIEW ektp_coverage.latest_files IS
+    'files_daily for the latest published report date: the uploads of that day and what became of them.';

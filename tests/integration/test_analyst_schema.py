@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 from tests.conftest import fetch
 
-PUBLISHED = ("kelurahan_daily", "kecamatan_daily", "site_daily", "rejections_daily", "site_funnel_daily",
-             "card_events_daily")
+PUBLISHED = ("kelurahan_daily", "kecamatan_daily", "site_daily", "rejections_daily", "files_daily",
+             "outreach_targets_daily", "site_funnel_daily", "card_events_daily")
 CONTRACT_COLUMNS = {  # contract §4, plus published_at
     "kelurahan_daily": ["report_date", "extract_date", "kecamatan_code", "kecamatan_name", "kelurahan_code",
                         "kelurahan_name", "target_residents", "recorded_on_date", "recorded_to_date", "remaining",
@@ -28,6 +28,10 @@ CONTRACT_COLUMNS = {  # contract §4, plus published_at
                    "rows_duplicate", "rows_accepted", "matched", "identity_mismatch", "not_in_extract",
                    "published_at"],
     "rejections_daily": ["report_date", "reason", "rows", "published_at"],
+    "files_daily": ["report_date", "kind", "file_path", "outcome", "reason", "site_code", "rows", "published_at"],
+    # not in the contract: published beside its tables (docs/tables.md)
+    "outreach_targets_daily": ["report_date", "kecamatan_code", "kelurahan_code", "kelurahan_name", "remaining",
+                               "remaining_aged_16_18", "published_at"],
     # contract §6.3
     "site_funnel_daily": ["report_date", "site_code", "site_name", "recorded", "biometric_duplicate", "prr", "printed",
                           "delivered", "activated", "awaiting_print_14d", "published_at"],
@@ -49,6 +53,9 @@ def pg_engine(pg_url):
 
 
 def test_every_published_table_and_column_has_a_comment(pg_engine):
+    tables = fetch(pg_engine, "SELECT table_name FROM information_schema.tables "
+                              "WHERE table_schema = 'ektp_coverage' AND table_type = 'BASE TABLE'")
+    assert sorted(t for t, in tables) == sorted(PUBLISHED), "a new published table: name it here, comment it"
     for table in PUBLISHED:
         columns = fetch(pg_engine, """
             SELECT a.attname, col_description(a.attrelid, a.attnum)
@@ -66,6 +73,23 @@ def test_every_published_table_and_column_has_a_comment(pg_engine):
         assert text and text.strip(), qualified
     (text,), = fetch(pg_engine, "SELECT col_description(CAST('ektp_coverage.site_daily' AS regclass), 2)")
     assert "most common non-empty site_code" in text
+    views = fetch(pg_engine, "SELECT c.relname, obj_description(c.oid, 'pg_class') FROM pg_class c "
+                             "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                             "WHERE n.nspname = 'ektp_coverage' AND c.relkind = 'v'")
+    assert "latest_files" in {v for v, _ in views}
+    assert [v for v, text in views if not (text or "").strip()] == []
+
+
+def test_every_published_table_is_in_the_docs():
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs" / "tables.md").read_text(encoding="utf-8")
+    for table, columns in CONTRACT_COLUMNS.items():
+        section = text.split(f"## `{table}`", 1)
+        assert len(section) == 2, f"docs/tables.md has no section for {table}"
+        body = section[1].split("\n## ", 1)[0]
+        documented = re.findall(r"^\| (\w+) \|", body, flags=re.MULTILINE)
+        assert [c for c in documented if c != "column"] == columns, table
 
 
 def test_comments_and_views_are_applied_only_when_their_sql_changes(pg_engine):

@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     purge.add_argument("--report-dir", type=Path, help="also delete follow-up CSV folders under this report folder "
                                                        "(default: EKTP_REPORT_DIR or var/reports)")
     args = ap.parse_args(argv)
-    engine = wh.make_engine()
+    engine = wh.command_engine()
     try:
         if args.command == "create-roles":
             apply_roles(engine)

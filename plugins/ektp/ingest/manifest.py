@@ -44,6 +44,23 @@ def note_changes(conn: Connection, change_dates: Iterable[date], run_id: str) ->
                     [{"change_date": d, "noted_at": at, "run_id": run_id} for d in sorted(set(change_dates))])
 
 
+#: a rejected file's reason text (as ingest.csv_reader, ingest.landing and ingest.plausibility word it), by its
+#: start -> its code (contract §4, files_daily). A file that cannot be read at all (permission denied, a link
+#: out of the landing root, a FIFO) has no header the pipeline could read: ``bad_header`` (docs/decisions.md).
+_REASON_CODES = (("not UTF-8", "not_utf8"), ("not a text file", "not_utf8"), ("no header", "bad_header"),
+                 ("header repeats", "bad_header"), ("cannot be read", "bad_header"),
+                 ("missing required column", "missing_column"), ("implausible_extract", "implausible_extract"))
+
+
+def file_reason_code(reason: str) -> str:
+    """The contract's code for a rejected file's reason; raises ValueError for a reason it does not know
+    (a new reason must be given its code here, not slip through uncounted)."""
+    for start, code in _REASON_CODES:
+        if reason.startswith(start):
+            return code
+    raise ValueError(f"no files_daily code for the rejected file reason {reason!r}")
+
+
 def manifest_entry(landed: LandedFile, run_id: str, *, status: str, rows: int | None = None,
                     rejected: int | None = None, reason: str | None = None, duplicate_of: str | None = None,
                     site: tuple[str, str | None] = (None, None)) -> dict:
@@ -52,6 +69,7 @@ def manifest_entry(landed: LandedFile, run_id: str, *, status: str, rows: int | 
         "sha256": landed.sha256, "size_bytes": landed.size, "modified_ns": landed.modified_ns,
         "changed_ns": landed.changed_ns,
         "row_count": rows, "rows_rejected": rejected, "status": status, "reason": reason,
+        "reason_code": file_reason_code(reason) if status == "rejected_file" else None,
         "duplicate_of": duplicate_of, "site_code": site[0], "site_name": site[1], "validated_at": now(),
         "run_id": run_id,
     }
@@ -66,7 +84,8 @@ def reject_file(conn: Connection, landed: LandedFile, reason: str, run_id: str, 
     """``rows``/``rejected``: the counts of a file that was read (an implausible extract), else none."""
     wh.run_sql(conn, "load/insert_rejected_file", {
         "file_path": landed.path, "file_kind": landed.kind, "file_date": landed.file_date,
-        "sha256": landed.sha256, "reason": reason, "rejected_at": now(), "run_id": run_id,
+        "sha256": landed.sha256, "reason": reason, "reason_code": file_reason_code(reason), "rejected_at": now(),
+        "run_id": run_id,
     })
     record_manifest(conn, landed, run_id, status="rejected_file", reason=reason, rows=rows, rejected=rejected)
 

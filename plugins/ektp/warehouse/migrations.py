@@ -42,7 +42,9 @@ def migrate(engine: Engine) -> None:
 _ADDED_COLUMNS = [("ektp_ingest.recording", "resident_kelurahan_code", "TEXT", "schema/backfill_resident_kelurahan"),
                   # empty for files loaded before: they are read once more by the next run, then recorded
                   ("ektp_ingest.file_manifest", "modified_ns", "BIGINT", None),
-                  ("ektp_ingest.file_manifest", "changed_ns", "BIGINT", None)]
+                  ("ektp_ingest.file_manifest", "changed_ns", "BIGINT", None),
+                  ("ektp_ingest.file_manifest", "reason_code", "TEXT", "schema/backfill_manifest_reason_code"),
+                  ("ektp_quarantine.rejected_file", "reason_code", "TEXT", "schema/backfill_rejected_file_reason_code")]
 
 
 def _add_missing_columns(conn: Connection) -> None:

@@ -57,7 +57,8 @@ def test_hostile_values_are_stored_as_data(engine):
         wh.run_sql_many(conn, "load/insert_file_manifest", [{
             "file_path": v, "file_kind": "batch", "file_date": date(2026, 11, 2), "sha256": v, "size_bytes": 1,
             "modified_ns": None, "changed_ns": None, "row_count": 0, "rows_rejected": 0, "status": "loaded",
-            "reason": v, "duplicate_of": None, "site_code": v, "site_name": v, "validated_at": at, "run_id": v,
+            "reason": v, "reason_code": v, "duplicate_of": None, "site_code": v, "site_name": v, "validated_at": at,
+            "run_id": v,
         } for v in HOSTILE])
     with engine.connect() as conn:
         stored = conn.exec_driver_sql(f"SELECT run_id FROM {wh.table(conn, 'ektp_ingest.pending_change')}")
