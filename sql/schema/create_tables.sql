@@ -356,6 +356,19 @@ CREATE TABLE IF NOT EXISTS ektp_quarantine.followup_suggestion (
     PRIMARY KEY (report_date, file_path, row_number, suggestion_rank)
 );
 
+-- Which rows of a report date were scored for suggestions, what was scored (a digest of the captured NIK, name,
+-- birth date, sex and kelurahan) and against which load of the extract in force: when the date's lists are
+-- written again (a late file republishes it), a row scored the same way keeps its stored suggestions.
+CREATE TABLE IF NOT EXISTS ektp_quarantine.followup_scored (
+    report_date     DATE NOT NULL,
+    file_path       TEXT NOT NULL,
+    row_number      INTEGER NOT NULL,
+    query_digest    TEXT NOT NULL,
+    extract_version TEXT NOT NULL,
+    written_at      TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (report_date, file_path, row_number)
+);
+
 -- Work table: the birth dates and kelurahan codes whose residents are candidate suggestions.
 CREATE TABLE IF NOT EXISTS ektp_quarantine.followup_candidate_key (
     birth_date     DATE,

@@ -16,6 +16,7 @@ import logging
 from datetime import UTC, date, datetime
 
 from ektp.core.calendar import student_age_bounds
+from ektp.outputs.followup import extract_version
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,7 @@ def refresh_outreach_list(conn, report_date: date | None) -> str:
         wh.run_sql(conn, "followup/delete_outreach_list")
         return "emptied"
     extract_date = _iso_date(extract_date)
-    (sha256, validated_at), = wh.query(conn, "followup/select_extract_version", {"extract_date": extract_date})
-    version = f"{sha256} {validated_at}"
+    version = extract_version(conn, extract_date)
     held = wh.query(conn, "followup/select_outreach_list")
     params = {"report_date": report_date, "extract_date": extract_date, "extract_version": version,
               "written_at": datetime.now(UTC), **student_age_bounds(report_date)}
