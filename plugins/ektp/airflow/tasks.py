@@ -91,7 +91,8 @@ def write_coverage_report(published: dict | None, logical_date: datetime | None,
                           run_after: datetime | None = None) -> dict:
     """HTML reports and follow-up lists of every date the run published (a late file republishes
     earlier dates: their reports and lists are rewritten too). ``EKTP_REPORTS=off`` skips it all."""
-    from ektp.outputs import followup, report
+    from ektp.core.texts import texts
+    from ektp.outputs import followup, open_items, report
 
     if not followup.reports_enabled():
         log.info("EKTP_REPORTS is off: no HTML report and no follow-up lists")
@@ -105,5 +106,6 @@ def write_coverage_report(published: dict | None, logical_date: datetime | None,
     engine = _engine()
     paths = report.write_reports(engine, days, cfg.report_dir)
     lists = [followup.write_followups(engine, d, cfg.report_dir) for d in days]
+    items = open_items.write_open_items(engine, cfg.report_dir, texts(cfg.language))
     outreach = followup.write_outreach_residents(engine)
-    return {"reports": [str(p) for p in paths], "followup": lists, **outreach}
+    return {"reports": [str(p) for p in paths], "followup": lists, **items, **outreach}
