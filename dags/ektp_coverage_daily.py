@@ -19,7 +19,6 @@ twice, `EKTP_RETRY_DELAY_MINUTES` (default 5) apart; a run fails after `EKTP_RUN
 
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import DAG, Asset, get_current_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 from ektp.airflow import dag_limits, notifications, tasks
@@ -32,7 +31,7 @@ with DAG(
     doc_md=__doc__,
     # The interval [D 00:00 WIB, D+1 00:00 WIB) has logical date D and runs once D has ended.
     schedule=CronDataIntervalTimetable("0 0 * * *", timezone="Asia/Jakarta"),
-    start_date=pendulum.datetime(2026, 11, 1, tz="Asia/Jakarta"),
+    start_date=dag_limits.START_DATE,  # early: no past report date is dropped (contract §5)
     catchup=False,
     max_active_runs=1,
     # Generous but finite time limits (docs/decisions.md): a hung task or run fails and alerts.

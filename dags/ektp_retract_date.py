@@ -19,7 +19,6 @@ runbook: docs/runbook.md, "Withdraw a published date".
 
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import DAG, Param, get_current_context, task
 from ektp.airflow import dag_limits, notifications
 
@@ -29,7 +28,7 @@ with DAG(
     doc_md=__doc__,
     schedule=None,  # only ever triggered by a person
     is_paused_upon_creation=False,  # so a trigger runs at once: with no schedule it never runs by itself
-    start_date=pendulum.datetime(2026, 11, 1, tz="Asia/Jakarta"),
+    start_date=dag_limits.START_DATE,  # early: no past report date is dropped (contract §5)
     catchup=False,
     max_active_runs=1,
     default_args=dag_limits.default_args(),
@@ -49,11 +48,12 @@ with DAG(
     @task
     def retract_report_date() -> dict:
         from ektp.admin.retract import retract_for_airflow
+        from ektp.airflow.failures import fail_fast
 
         ctx = get_current_context()
         params, dag_run = ctx["params"], ctx["dag_run"]
-        return retract_for_airflow(params["report_date"], params["reason"], dag_id=dag_run.dag_id,
-                                   run_id=ctx["run_id"], triggered_by=getattr(dag_run, "triggering_user_name", None),
-                                   dry_run=bool(params["dry_run"]))
+        retract = fail_fast(retract_for_airflow)  # a configuration error: failed at once, not retried
+        return retract(params["report_date"], params["reason"], dag_id=dag_run.dag_id, run_id=ctx["run_id"],
+                       triggered_by=getattr(dag_run, "triggering_user_name", None), dry_run=bool(params["dry_run"]))
 
     retract_report_date()

@@ -21,8 +21,8 @@ mkdir -p "$AIRFLOW_HOME"
 # The generator is a dev tool in tools/, beside plugins/: only it gets the checkout root on its path.
 PYTHONPATH="$PWD:$PYTHONPATH" python -m tools.sample_data --landing "$EKTP_LANDING_DIR" --seed 42 --days 3 --card-events --quiet
 [ -f "$AIRFLOW_HOME/airflow.db" ] || airflow db migrate > "$AIRFLOW_HOME/migrate.log" 2>&1
-# The dates from the extract on: the earlier outreach wave (--card-events) predates it and the DAG's start date,
-# and the first run loads it anyway (a run loads every file dated on or before its date).
+# The dates from the extract on: the earlier outreach wave (--card-events) predates it, and the first run
+# loads it anyway (a run loads every file dated on or before its date).
 dates=$(ls "$EKTP_LANDING_DIR/batches" | awk -v from="$(ls "$EKTP_LANDING_DIR/registry" | head -n 1)" '$0 >= from')
 for d in $dates; do
   echo "running ektp_coverage_daily for $d ..."

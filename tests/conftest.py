@@ -112,14 +112,22 @@ def coverage_dag(airflow_home: Path):
     return runpy.run_path(str(ROOT / "dags" / "ektp_coverage_daily.py"))["dag"]
 
 
-def run_dag_test(dag, report_date: str, landing: Path, warehouse_url: str):
-    """``dag.test()`` for one date in this process, with the contract's environment."""
+def run_dag_test(dag, report_date: str, landing: Path, warehouse_url: str, **test_kwargs):
+    """``dag.test()`` for one date in this process, with the contract's environment.
+
+    The run starts as the nightly one would, once D has ended (``run_after``: D+1 00:00 WIB), so that a test's
+    dates may lie after today's; ``airflow dags test`` itself starts a run now (contract §5 refuses D >= today).
+    """
     from datetime import datetime
+
+    from ektp.core.calendar import report_date_end
 
     os.environ["EKTP_LANDING_DIR"] = str(landing)
     os.environ["AIRFLOW_CONN_EKTP_WAREHOUSE"] = warehouse_url
+    day = date.fromisoformat(str(report_date))
+    test_kwargs.setdefault("run_after", report_date_end(day))
     try:
-        return dag.test(logical_date=datetime.fromisoformat(f"{report_date}T00:00:00+00:00"))
+        return dag.test(logical_date=datetime.fromisoformat(f"{day.isoformat()}T00:00:00+00:00"), **test_kwargs)
     finally:
         os.environ.pop("EKTP_LANDING_DIR", None)
         os.environ.pop("AIRFLOW_CONN_EKTP_WAREHOUSE", None)

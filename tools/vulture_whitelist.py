@@ -8,10 +8,14 @@ from ektp.airflow.notifications import RunAlertNotifier
 from ektp.core import nik, pseudonym
 from ektp.core.settings import Settings
 from ektp.ingest import data_docs, gx_expectations, landing, registry, validation
+from ektp.outputs.report.page import Col
 from ektp.warehouse import engine
 
 # Airflow: the triggerer awaits a deadline callback's async_notify.
 RunAlertNotifier.async_notify
+
+# The report's Jinja2 template (outputs/templates/report.html) reads these.
+Col.title
 
 # Settings are read by field name (ektp.core.settings.setting("...")).
 Settings.var_dir
@@ -27,6 +31,11 @@ Settings.run_deadline_minutes
 Settings.task_timeout
 Settings.run_timeout
 Settings.retry_delay
+Settings.retry_in_dags_test
+Settings.pg_connect_timeout
+Settings.pg_statement_timeout
+Settings.pg_lock_timeout
+Settings.write_lock_wait
 
 # Great Expectations finds custom metrics and expectations by their registered class, not by a call.
 gx_expectations.ExpectColumnValuesToBeNikWithKnownRegion

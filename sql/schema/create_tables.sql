@@ -383,20 +383,42 @@ CREATE TABLE IF NOT EXISTS ektp_quarantine.followup_candidate_key (
     kelurahan_code TEXT
 );
 
--- Residents still unrecorded, by name, for the latest report date written (one date at a time:
--- it is a work list, the history is in ektp_coverage.outreach_targets_daily).
-CREATE TABLE IF NOT EXISTS ektp_quarantine.outreach_residents (
-    report_date    DATE NOT NULL,
+-- The outreach list by name (the view ektp_quarantine.outreach_residents, create_restricted_views.sql) is kept
+-- incrementally (ektp.outputs.outreach): a night removes the residents it matched and puts back any whose match
+-- went away, instead of writing five million rows again; a new extract in force rebuilds it.
+-- The list's one row: the report date it is for (the latest published), the extract in force then and which
+-- load of it (file sha256 and validation time: an extract re-landed under its date rebuilds the list), and the
+-- birth dates of residents aged 16 to 18 on that date (born_after < birth_date <= born_by).
+CREATE TABLE IF NOT EXISTS ektp_quarantine.outreach_list (
+    report_date     DATE NOT NULL,
+    extract_date    DATE NOT NULL,
+    extract_version TEXT NOT NULL,
+    born_by         DATE NOT NULL,
+    born_after      DATE NOT NULL,
+    written_at      TIMESTAMPTZ NOT NULL
+);
+
+-- Residents of outreach_list.extract_date still unrecorded on its report_date, by name.
+CREATE TABLE IF NOT EXISTS ektp_quarantine.outreach_unrecorded (
+    nik            TEXT COLLATE "C" PRIMARY KEY,
     extract_date   DATE NOT NULL,
     kecamatan_code TEXT NOT NULL,
     kelurahan_code TEXT NOT NULL,
-    nik            TEXT COLLATE "C" NOT NULL,
     full_name      TEXT,
     birth_date     DATE NOT NULL,
     sex            TEXT NOT NULL,
-    aged_16_18     BOOLEAN NOT NULL,
-    written_at     TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (report_date, nik)
+    written_at     TIMESTAMPTZ NOT NULL
+);
+
+-- The NIKs the outreach list counted as recorded when it was last written (matched recordings of its extract
+-- from the extract date to its report date): the next write compares them with the recordings now.
+CREATE TABLE IF NOT EXISTS ektp_quarantine.outreach_recorded_nik (
+    nik TEXT COLLATE "C" PRIMARY KEY
+);
+
+-- Work table: the NIKs recorded now, while the outreach list is brought up to date.
+CREATE TABLE IF NOT EXISTS ektp_quarantine.outreach_recorded_now (
+    nik TEXT COLLATE "C" PRIMARY KEY
 );
 
 -- Card lifecycle (contract §6) ----------------------------------------------------------------------------

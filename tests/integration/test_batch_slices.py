@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from ektp.ingest import batches
+from ektp.ingest import batches, file_groups
 from ektp.ingest.landing import BATCH, fingerprint, scan
 from ektp.warehouse import make_engine, migrate
 
@@ -53,15 +53,15 @@ def fresh_warehouse(kind: str, tmp_path: Path, name: str) -> Iterator:
 def load(engine, landing: Path, files, slice_bytes: int, monkeypatch: pytest.MonkeyPatch) -> tuple[list, int]:
     """Load the files as one group; returns the outcomes and how many suite runs (slices) it took."""
     runs = []
-    real_run_suite = batches.run_suite
+    real_run_suite = file_groups.run_suite
 
     def counted(*args, **kwargs):
         runs.append(1)
         return real_run_suite(*args, **kwargs)
 
-    monkeypatch.setattr(batches, "run_suite", counted)
+    monkeypatch.setattr(file_groups, "run_suite", counted)
     outcomes = batches.load_batch_files(engine, landing, files, RUN_ID, chunk_rows=50, slice_bytes=slice_bytes)
-    monkeypatch.setattr(batches, "run_suite", real_run_suite)
+    monkeypatch.setattr(file_groups, "run_suite", real_run_suite)
     return sorted(outcomes, key=lambda o: o.path), len(runs)
 
 

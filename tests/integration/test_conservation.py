@@ -198,3 +198,86 @@ def check_extracts(landing: Path, labels_path: Path, warehouse_url: str) -> None
                 assert {expected_first[k] for k in kinds} <= set(quarantined[row][1].split(",")), (path, row)
             else:
                 assert row in residents, (path, row, quarantined.get(row))
+
+
+#: card-event labels (tools/sample_data/card_events.py) -> the reason the row must be rejected with
+CARD_MUST_REJECT = {f"card_{reason}": reason for reason in (
+    "malformed_row", "missing_value", "nik_format", "nik_region", "nik_birthdate", "nik_serial", "bad_event",
+    "bad_event_at")}
+
+
+@pytest.fixture(scope="module")
+def generated_cards(tmp_path_factory) -> tuple[Path, Path]:
+    """Three days with card events (an earlier wave, every card-event error), five times the default error rates."""
+    root = tmp_path_factory.mktemp("conservation_cards")
+    generate(root / "landing", seed=5, days=3, residents=600, recordings_per_day=120, files_per_day=3,
+             error_rate=0.2, card_events=True, labels_path=root / "labels.csv", progress=False)
+    return root / "landing", root / "labels.csv"
+
+
+def test_every_card_event_row_is_accounted_for(coverage_dag, generated_cards, warehouse_url, monkeypatch):
+    """Card-event files (contract §6.1): rows received = stored (linked or not) + quarantined, for every loaded
+    file; every rejected row whole with the answer key's reason; copies recorded and not loaded; and the
+    published card_events_daily adds up to the rows of each date's loaded files."""
+    monkeypatch.setenv("EKTP_DATA_DOCS", "off")
+    monkeypatch.setenv("EKTP_REPORTS", "off")
+    landing, labels_path = generated_cards
+    days = sorted(p.name for p in (landing / "batches").iterdir())[-3:]
+    for day in days:
+        assert run_dag_test(coverage_dag, day, landing, warehouse_url).state == "success", day
+
+    manifest = {r[0]: r[1:] for r in fetch(warehouse_url, "SELECT file_path, status, row_count, rows_rejected, "
+                                           "duplicate_of FROM ektp_ingest.file_manifest "
+                                           "WHERE file_kind = 'card_events'")}
+    landed = sorted(p.relative_to(landing).as_posix() for p in landing.glob("cards/*/*.csv")
+                    if p.parent.name <= days[-1])
+    assert sorted(manifest) == landed and len(landed) >= 10
+    stored = defaultdict(set)
+    for path, row in fetch(warehouse_url, "SELECT file_path, row_number FROM ektp_ingest.card_event"):
+        stored[path].add(row)
+    rejected = defaultdict(dict)
+    for path, row, first, reasons, raw, kind in fetch(
+            warehouse_url, "SELECT file_path, row_number, first_reason, reasons, raw_record, file_kind "
+            "FROM ektp_quarantine.rejected_row WHERE file_path LIKE 'cards/%'"):
+        assert kind == "card_events"
+        rejected[path][row] = (first, reasons.split(","), json.loads(raw))
+    label_rows, label_files = read_labels(labels_path)
+    seen_reasons = set()
+    for path, (status, row_count, rows_rejected, duplicate_of) in manifest.items():
+        if status != "loaded":
+            assert status == "duplicate_delivery" and label_files[path] == {"duplicate_delivery"}, path
+            assert manifest[duplicate_of][0] == "loaded" and path not in stored and path not in rejected, path
+            continue
+        records = data_records(landing / path)
+        with (landing / path).open(encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh))
+        quarantined = rejected.get(path, {})
+        # conservation: no row twice, none lost, and the manifest's counts are the file's
+        assert set(quarantined) | stored[path] == set(records) and not set(quarantined) & stored[path], path
+        assert (row_count, rows_rejected) == (len(records), len(quarantined)), path
+        for row in records:
+            errors = label_rows.get((path, row), set()) & set(CARD_MUST_REJECT)
+            if errors:
+                (kind,) = errors
+                assert row in quarantined and CARD_MUST_REJECT[kind] in quarantined[row][1], (path, row, kind)
+            else:
+                assert row in stored[path], (path, row, label_rows.get((path, row)), quarantined.get(row))
+        for row, (first, reasons, raw) in quarantined.items():
+            assert reasons[0] == first
+            expected = {"_fields": records[row]} if first == "malformed_row" else dict(zip(header, records[row],
+                                                                                           strict=True))
+            assert raw == expected, (path, row)
+            seen_reasons.add(first)
+    assert seen_reasons == set(CARD_MUST_REJECT.values())  # the sample exercises every reason of §6.1
+
+    # card_events_daily: the outcomes of each published date add up to its loaded files' rows
+    published = defaultdict(dict)
+    for day, outcome, rows in fetch(warehouse_url, "SELECT report_date, outcome, rows FROM "
+                                    "ektp_coverage.card_events_daily"):
+        published[str(day)][outcome] = rows
+    for day in days:
+        files = [p for p, m in manifest.items() if m[0] == "loaded" and p.split("/")[1] == day]
+        assert sum(published[day].values()) == sum(len(data_records(landing / p)) for p in files), day
+        assert published[day].get("linked", 0) + published[day].get("unlinked", 0) \
+            == sum(len(stored[p]) for p in files), day
+    assert any(outcomes.get("unlinked") for outcomes in published.values())  # the sample has unlinked events

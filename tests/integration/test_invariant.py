@@ -8,6 +8,10 @@ hand while dates run in scrambled order, twice over:
   person earlier than a later date's file does, and another earlier on the same day than the file that
   held their accepted row, so acceptance moves (contract §2.3);
 - a batch file already counted in published dates is re-landed under the same path with corrected content;
+- card events (contract §6): the landing area has the generator's card events (an earlier outreach wave, every
+  card-event error, duplicate deliveries); a card-event file lands late in D2's folder, after later dates were
+  published, with events of people only the late batch file records (unlinked until it lands), a tie and a bad
+  row; and a card-event file already counted is re-landed with corrected content;
 - on PostgreSQL one run is KILLED (SIGKILL of the `airflow dags test` process group) while its publish
   transaction waits on a lock the test holds, after that transaction already deleted the partitions it
   was replacing: the published tables must be exactly as before it, what it loaded stays loaded, and the
@@ -43,9 +47,11 @@ from tests.integration.pg import database_name, new_pg_database
 
 pytestmark = pytest.mark.slow
 
-D1, D2, D3, D4, D5 = "2027-06-02", "2027-06-03", "2027-06-04", "2027-06-05", "2027-06-06"
-EXTRACT_2 = "registry/2027-06-04/unrecorded_residents.csv"  # start_date + days // 2
+D1, D2, D3, D4, D5 = "2026-06-02", "2026-06-03", "2026-06-04", "2026-06-05", "2026-06-06"
+EXTRACT_2 = "registry/2026-06-04/unrecorded_residents.csv"  # start_date + days // 2
 LATE_FILE = f"batches/{D1}/RW99-LATE_TAB09.csv"
+LATE_CARDS = f"cards/{D2}/print_office_late.csv"
+CARD_HEADER = ["nik", "event", "event_at", "site_code"]
 QUIET = {"EKTP_REPORTS": "off", "EKTP_DATA_DOCS": "off"}  # other issues' outputs, not published tables
 #: every table of the published schema, as declared (contract §4 names four; later issues may add more)
 PUBLISHED = re.findall(r"CREATE TABLE IF NOT EXISTS ektp_coverage\.(\w+)",
@@ -78,7 +84,8 @@ class Scenario:
         self.generated = root / "generated"
         labels = root / "labels.csv"
         generate(self.generated, seed=11, start_date=date.fromisoformat(D1), days=5, residents=300,
-                 recordings_per_day=40, files_per_day=3, second_extract=True, progress=False, labels_path=labels)
+                 recordings_per_day=40, files_per_day=3, second_extract=True, progress=False, labels_path=labels,
+                 card_events=True)
         self.landing = root / "landing"
         shutil.copytree(self.generated, self.landing)
         (self.landing / EXTRACT_2).unlink()  # lands later
@@ -91,7 +98,7 @@ class Scenario:
             header, rows = _read(path)
             if "nik" in header:
                 recorded |= {re.sub(r"\D", "", r[header.index("nik")]) for r in rows if len(r) == len(header)}
-        _, residents = _read(self.generated / "registry" / "2027-06-01" / "unrecorded_residents.csv")
+        _, residents = _read(self.generated / "registry" / "2026-06-01" / "unrecorded_residents.csv")
         self.never_recorded = [r for r in residents if r[0] not in recorded]  # nik, name, birth, sex, kelurahan
 
     def clean_rows(self, day: str) -> tuple[str, list[str], list[list[str]]]:
@@ -130,6 +137,29 @@ class Scenario:
             self._batch_row(header, new[1], f"{D1}T07:05:00+07:00"),
             self._batch_row(header, new[2], f"{D1}T07:10:00+07:00", sex="X"),  # bad_sex
         ])
+
+    def land_late_cards(self) -> None:
+        """Card events dated D2, landing after later dates were published: two of the people the late batch file
+        will record on D1 (unlinked until it lands), a tie of prr and biometric_duplicate for a person recorded on
+        D1, and a row with a bad NIK."""
+        _, header, d1_rows = self.clean_rows(D1)
+        recorded = re.sub(r"\D", "", d1_rows[1][header.index("nik")])
+        _write(self.landing / LATE_CARDS, CARD_HEADER, [
+            [self.never_recorded[0][0], "prr", f"{D2}T09:00:00+07:00", ""],
+            [self.never_recorded[1][0], "printed", f"{D2}T10:00:00+07:00", ""],
+            [recorded, "biometric_duplicate", f"{D2}T11:00:00+07:00", ""],
+            [recorded, " PRR", f"{D2}T11:00:00+07:00", ""],
+            ["31740100000", "prr", f"{D2}T11:00:00+07:00", ""],  # nik_format
+        ])
+
+    def reland_corrected_cards(self) -> str:
+        """A D3 card-event file comes again under the same path: its last row gone, a print-ready record added for
+        the person the re-landed D2 batch file adds."""
+        path = min(p for p in (self.generated / "cards" / D3).glob("*.csv") if not p.stem.endswith("_resend"))
+        rel = path.relative_to(self.generated).as_posix()
+        header, rows = _read(path)
+        _write(self.landing / rel, header, rows[:-1] + [[self.never_recorded[3][0], "prr", f"{D3}T09:00:00+07:00", ""]])
+        return rel
 
     def reland_corrected_file(self) -> str:
         """A D2 batch file comes again under the same path: last row gone, a sex corrected, a row added."""
@@ -311,18 +341,25 @@ def _scenario(stack: ExitStack, coverage_dag, warehouse_url: str, tmp_path: Path
     _run(coverage_dag, D1, landing, url)
     _run(coverage_dag, D5, landing, url)
     scenario.land_second_extract()  # dated D3
+    scenario.land_late_cards()  # dated D2: D3 and D5 are published
     _run(coverage_dag, D4, landing, url)  # must redo D3 as well
-    scenario.land_late_file()  # dated D1
+    scenario.land_late_file()  # dated D1: links the late card events
     relanded = scenario.reland_corrected_file()  # dated D2; its old content counts in D3-D5 so far
+    relanded_cards = scenario.reland_corrected_cards()  # dated D3
     _run(coverage_dag, D5, landing, url)  # must redo D1, D3 and D4 as well
 
     template = stack.enter_context(empty_migrated(kind, tmp_path))
     reference = fresh_reference(kind, tmp_path, landing, [D1, D2, D3, D4, D5], template)  # the landing is final
     assert_invariant(url, reference, [D1, D3, D4, D5])
-    assert fetch(url, "SELECT sha256 FROM ektp_ingest.file_manifest WHERE file_path = :p", p=relanded) \
-        == [(hashlib.sha256((landing / relanded).read_bytes()).hexdigest(),)]
+    for path in (relanded, relanded_cards):
+        assert fetch(url, "SELECT sha256 FROM ektp_ingest.file_manifest WHERE file_path = :p", p=path) \
+            == [(hashlib.sha256((landing / path).read_bytes()).hexdigest(),)]
+    assert fetch(url, "SELECT count(*) FROM ektp_coverage.site_funnel_daily WHERE printed > 0") != [(0,)]
     _run(coverage_dag, D2, landing, url)
     assert_invariant(url, reference, [D1, D2, D3, D4, D5])
+    d2_cards = dict(fetch(url, "SELECT outcome, rows FROM ektp_coverage.card_events_daily WHERE report_date = :d",
+                          d=D2))
+    assert d2_cards.get("nik_format", 0) >= 1 and d2_cards.get("linked", 0) >= 4, d2_cards  # the late card file
 
     if kind == "postgresql":
         # a run for D1 (its files are validated again: a change on D1) is killed while publishing D1-D5

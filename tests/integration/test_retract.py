@@ -129,6 +129,8 @@ def test_retract_the_last_published_date(monkeypatch, tmp_path, sample_landing, 
     assert before_followup["ektp_quarantine.outreach_residents"], "the outreach list by name is for D3"
     (report_of_d3, followup_of_d3) = reports / f"coverage_{D3}.html", reports / "followup" / D3
     assert report_of_d3.is_file() and any(followup_of_d3.iterdir())
+    cards_of_d3 = reports / "cards" / D3  # the card lists (at least the unlinked events' file, empty or not)
+    assert any(cards_of_d3.iterdir())
 
     # A dry run shows what would go and changes nothing: rows, timestamps and files.
     state, files = everything(warehouse_url), files_under(reports)
@@ -156,8 +158,9 @@ def test_retract_the_last_published_date(monkeypatch, tmp_path, sample_landing, 
         assert rows_of(warehouse_url, table, D3) == [], table
     assert rows_of(warehouse_url, "ektp_quarantine.outreach_residents") == outreach_for_d2
     # Its report and follow-up folder are gone; D2's stay.
-    assert not report_of_d3.exists() and not followup_of_d3.exists()
+    assert not report_of_d3.exists() and not followup_of_d3.exists() and not cards_of_d3.exists()
     assert (reports / f"coverage_{D2}.html").is_file() and (reports / "followup" / D2).is_dir()
+    assert (reports / "cards" / D2).is_dir()
 
     # The audit row: who, why, what was removed, and which publication it was.
     (audit,) = fetch(warehouse_url, "SELECT report_date, retracted_by, reason, published_by_run, rows_removed, "
@@ -167,8 +170,10 @@ def test_retract_the_last_published_date(monkeypatch, tmp_path, sample_landing, 
     removed = json.loads(audit[4])
     for table in PUBLISHED:
         assert removed[f"ektp_coverage.{table}"] == counts[table], table
-    for table in FOLLOWUP:
+    for table in FOLLOWUP[:-1]:
         assert removed[table] == len(before_followup[table]), table
+    # the outreach list by name is a view: what goes is the row saying which date it is for
+    assert removed["ektp_quarantine.outreach_list"] == 1
     assert removed["ektp_ingest.published_report"] == 1
 
     # A later run of another date does not bring it back.
@@ -189,6 +194,8 @@ def test_retract_the_last_published_date(monkeypatch, tmp_path, sample_landing, 
     assert {t: rows_of(warehouse_url, f"ektp_coverage.{t}", D3) for t in PUBLISHED} == before
     assert {t: rows_of(warehouse_url, t, D3) for t in FOLLOWUP} == before_followup
     assert report_of_d3.is_file() and any(followup_of_d3.iterdir())
+    cards_of_d3 = reports / "cards" / D3  # the card lists (at least the unlinked events' file, empty or not)
+    assert any(cards_of_d3.iterdir())
 
 
 def test_a_refused_or_failed_retraction_changes_nothing(monkeypatch, tmp_path, sample_landing, warehouse_url,

@@ -27,7 +27,7 @@ import re
 import shutil
 import socket
 import sys
-from contextlib import nullcontext
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -42,7 +42,7 @@ from ektp.core.settings import settings
 log = logging.getLogger(__name__)
 
 DELETE_SQL = "retract/delete_report_date"
-OUTREACH_LIST = "ektp_quarantine.outreach_residents"
+OUTREACH_LIST = "ektp_quarantine.outreach_list"  # the outreach list by name: the row saying its date
 MAX_REASON_CHARS = 1000
 #: a reason is shown in the Airflow UI and kept in the audit table: no NIK in it
 _SIXTEEN_DIGITS = re.compile(r"\d{16}")
@@ -147,11 +147,10 @@ def _withdraw(conn: Connection, report_date: date, retracted_by: str, *, rebuild
     remaining = _published_dates(conn)
     latest = remaining[-1] if remaining else None
     held = rows[OUTREACH_LIST] > 0
-    if held and latest and rebuild_outreach:
-        from ektp.core.calendar import student_age_bounds
+    if held and rebuild_outreach:
+        from ektp.outputs.outreach import refresh_outreach_list
 
-        wh.run_sql(conn, "followup/insert_outreach_residents",
-                   {"report_date": latest, "written_at": datetime.now(UTC), **student_age_bounds(latest)})
+        refresh_outreach_list(conn, latest)
     retraction = Retraction(report_date, retracted_by, rows, [d for d in remaining if d > report_date], latest, held)
     publication = {"extract_date": pub.extract_date, "published_at": pub.published_at,
                    "published_by_run": pub.run_id}
@@ -217,27 +216,36 @@ def _not_published(report_date: date, published: list[date]) -> str:
 # --- files -------------------------------------------------------------------------------------------------
 
 
-def _files_of(report_dir: Path, report_date: date) -> list[Path]:
-    """D's report (and a killed writer's temporary copy), and D's follow-up folders (the one in place, and the
-    ``.tmp``/``.old`` ones a killed writer leaves)."""
+def _list_folders(report_dir: Path) -> list[Path]:
+    """The folders of the lists with names in them, one folder per date inside: follow-up lists, card lists."""
+    from ektp.outputs.card_lists import CARDS_DIR
     from ektp.outputs.followup import FOLLOWUP_DIR
+
+    return [Path(report_dir) / FOLLOWUP_DIR, Path(report_dir) / CARDS_DIR]
+
+
+def _files_of(report_dir: Path, report_date: date) -> list[Path]:
+    """D's report (and a killed writer's temporary copy), and D's follow-up and card-list folders (the one in
+    place, and the ``.tmp``/``.old`` ones a killed writer leaves)."""
     from ektp.outputs.report import report_path
 
     report = report_path(report_dir, report_date)
-    folder = Path(report_dir) / FOLLOWUP_DIR
     day = report_date.isoformat()
-    candidates = [report, report.with_name(f".{report.name}.tmp"),
-                  folder / day, folder / f".{day}.tmp", folder / f".{day}.old"]
+    candidates = [report, report.with_name(f".{report.name}.tmp")]
+    for folder in _list_folders(report_dir):
+        candidates += [folder / day, folder / f".{day}.tmp", folder / f".{day}.old"]
     return [p for p in candidates if p.is_symlink() or p.exists()]
 
 
 def _remove_files(report_dir: Path, report_date: date) -> list[Path]:
-    """Under the follow-up writers' lock, so a folder being written is not half removed."""
-    from ektp.outputs.followup import FOLLOWUP_DIR, followup_lock
+    """Under the list writers' locks, so a folder being written is not half removed."""
+    from ektp.outputs.followup import followup_lock
 
-    folder = Path(report_dir) / FOLLOWUP_DIR
     removed = []
-    with followup_lock(folder) if folder.is_dir() else nullcontext():
+    with ExitStack() as locks:
+        for folder in _list_folders(report_dir):
+            if folder.is_dir():
+                locks.enter_context(followup_lock(folder))
         for path in _files_of(report_dir, report_date):
             if path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path)
@@ -333,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--report-dir", type=Path, help="where the reports and follow-up lists are "
                                                     "(default: EKTP_REPORT_DIR or var/reports)")
     args = ap.parse_args(argv)
-    engine = wh.make_engine()
+    engine = wh.command_engine()
     try:
         done = retract(engine, args.date, args.reason, operator(), args.report_dir or settings().report_dir,
                        dry_run=args.dry_run)

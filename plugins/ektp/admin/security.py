@@ -31,7 +31,7 @@ ANALYST_ROLE = "ektp_analyst"
 #: what a purged rejected row keeps of the record as received (raw_record stays a JSON object)
 REDACTED = json.dumps({"_redacted": "retention"})
 DEFAULT_RETENTION_DAYS = 90
-#: a follow-up folder being written, or being replaced (``ektp.outputs.followup._write_csvs``)
+#: a follow-up folder being written, or being replaced (``ektp.outputs.site_lists.write_site_folder``)
 _LEFTOVER = re.compile(r"\.(\d{4}-\d{2}-\d{2})\.(?:tmp|old)")
 
 
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     purge.add_argument("--report-dir", type=Path, help="also delete follow-up CSV folders under this report folder "
                                                        "(default: EKTP_REPORT_DIR or var/reports)")
     args = ap.parse_args(argv)
-    engine = wh.make_engine()
+    engine = wh.command_engine()
     try:
         if args.command == "create-roles":
             apply_roles(engine)

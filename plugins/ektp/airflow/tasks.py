@@ -1,5 +1,6 @@
-"""The callables behind the DAG's tasks. Each opens its own warehouse engine and returns only
-counts, paths and dates (XComs never carry row content or NIKs).
+"""The callables behind the DAG's tasks. Each opens its own warehouse engine (the ``ektp_warehouse``
+connection) and returns only counts, paths and dates (XComs never carry row content or NIKs). Each fails fast
+on a configuration error (``ektp.airflow.failures``).
 
 Heavy libraries (pandas, Great Expectations) load inside the functions, when a task runs,
 so importing this module while the DAG is parsed stays cheap.
@@ -8,10 +9,11 @@ so importing this module while the DAG is parsed stays cheap.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
-from ektp.core.calendar import report_date_of
+from ektp.airflow.failures import fail_fast
+from ektp.core.calendar import UnfinishedReportDate, refuse_unfinished, report_date_of
 from ektp.core.settings import settings
 
 if TYPE_CHECKING:
@@ -26,14 +28,33 @@ def _engine():
     return make_engine()
 
 
+def run_report_date(logical_date: datetime | None, run_after: datetime | None = None) -> date:
+    """The report date of a run, refused (the task fails at once, no retry) unless it has ended in WIB.
+
+    ``run_after`` is when Airflow lets the run start (``airflow dags test``: the moment it was called);
+    without it (a run outside Airflow), the clock.
+    """
+    day = report_date_of(logical_date, run_after)
+    try:
+        refuse_unfinished(day, run_after or datetime.now(UTC))
+    except UnfinishedReportDate as refused:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        log.error("%s", refused)
+        raise AirflowFailException(str(refused)) from None
+    return day
+
+
+@fail_fast
 def plan_file_loads(logical_date: datetime | None, run_after: datetime | None = None) -> list[dict]:
     from ektp.ingest.planning import plan_loads
     from ektp.warehouse import migrate
 
+    day = run_report_date(logical_date, run_after)  # before anything is opened: a refusal changes nothing
     cfg = settings()
     engine = _engine()
     migrate(engine)
-    plan = plan_loads(engine, cfg.landing_dir, report_date_of(logical_date, run_after), cfg.files_per_group,
+    plan = plan_loads(engine, cfg.landing_dir, day, cfg.files_per_group,
                       cfg.group_bytes, cfg.accept_extract)
     return [item.to_xcom() for item in plan.work_items()]
 
@@ -45,8 +66,10 @@ def describe_item(item: dict) -> str:
     return WorkItem.from_xcom(item).label()
 
 
+@fail_fast
 def load_file_group(item: dict, run_id: str) -> dict:
-    """One work item of the plan: record skipped files, load the extracts, or load a group of batches."""
+    """One work item of the plan: record skipped files, load the extracts, or load a group of batch or card-event
+    files."""
     from ektp.ingest.work_items import WorkItem, WorkKind
 
     work = WorkItem.from_xcom(item)
@@ -56,6 +79,8 @@ def load_file_group(item: dict, run_id: str) -> dict:
         return record_skipped(_engine(), work, run_id)
     if work.kind == WorkKind.LOAD_REGISTRY:
         return {"files": load_registry_extracts(work, run_id)}
+    if work.kind == WorkKind.LOAD_CARDS:
+        return {"files": load_card_group(work, run_id)}
     return {"files": load_batch_group(work, run_id)}
 
 
@@ -67,6 +92,16 @@ def load_batch_group(work: WorkItem, run_id: str) -> list[dict]:
     cfg = settings()
     return [asdict(o) for o in load_batch_files(_engine(), cfg.landing_dir, work.files, run_id, cfg.chunk_rows,
                                                 cfg.slice_bytes)]
+
+
+def load_card_group(work: WorkItem, run_id: str) -> list[dict]:
+    from dataclasses import asdict
+
+    from ektp.ingest.cards import load_card_files
+
+    cfg = settings()
+    return [asdict(o) for o in load_card_files(_engine(), cfg.landing_dir, work.files, run_id, cfg.chunk_rows,
+                                               cfg.slice_bytes)]
 
 
 def load_registry_extracts(work: WorkItem, run_id: str) -> list[dict]:
@@ -81,18 +116,21 @@ def load_registry_extracts(work: WorkItem, run_id: str) -> list[dict]:
         work.removed, work.refused)]
 
 
+@fail_fast
 def publish_coverage(logical_date: datetime | None, run_id: str, run_after: datetime | None = None) -> dict:
     from ektp.publish.publishing import publish
 
-    return publish(_engine(), report_date_of(logical_date, run_after), run_id).to_xcom()
+    day = run_report_date(logical_date, run_after)
+    return publish(_engine(), day, run_id).to_xcom()
 
 
+@fail_fast
 def write_coverage_report(published: dict | None, logical_date: datetime | None,
                           run_after: datetime | None = None) -> dict:
-    """HTML reports and follow-up lists of every date the run published (a late file republishes
+    """HTML reports, follow-up lists and card lists of every date the run published (a late file republishes
     earlier dates: their reports and lists are rewritten too). ``EKTP_REPORTS=off`` skips it all."""
     from ektp.core.texts import texts
-    from ektp.outputs import followup, open_items, report
+    from ektp.outputs import card_lists, followup, open_items, outreach, report
 
     if not followup.reports_enabled():
         log.info("EKTP_REPORTS is off: no HTML report and no follow-up lists")
@@ -101,11 +139,12 @@ def write_coverage_report(published: dict | None, logical_date: datetime | None,
     days = [date.fromisoformat(d) for d in published.get("published_dates") or []]
     if not days:
         days = [date.fromisoformat(published["report_date"]) if published.get("report_date")
-                else report_date_of(logical_date, run_after)]
+                else run_report_date(logical_date, run_after)]
     cfg = settings()
     engine = _engine()
     paths = report.write_reports(engine, days, cfg.report_dir)
     lists = [followup.write_followups(engine, d, cfg.report_dir) for d in days]
     items = open_items.write_open_items(engine, cfg.report_dir, texts(cfg.language))
-    outreach = followup.write_outreach_residents(engine)
-    return {"reports": [str(p) for p in paths], "followup": lists, **items, **outreach}
+    cards = [card_lists.write_card_lists(engine, d, cfg.report_dir) for d in days]
+    outreach_list = outreach.write_outreach_residents(engine)
+    return {"reports": [str(p) for p in paths], "followup": lists, **items, "card_lists": cards, **outreach_list}

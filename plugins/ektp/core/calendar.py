@@ -20,7 +20,41 @@ def report_date_of(logical_date: datetime | None, run_after: datetime | None = N
         return date(wib.year, wib.month, wib.day)  # a plain date: drivers reject pendulum's subclass
     if run_after is None:
         raise ValueError("a run needs a logical date to know which report date it publishes")
-    return date.fromordinal(run_after.astimezone(WIB).date().toordinal() - 1)
+    return _last_ended(run_after)
+
+
+class UnfinishedReportDate(ValueError):
+    """A run asked for a report date that has not ended in WIB (contract §5): refused, nothing changed."""
+
+
+def report_date_end(day: date) -> datetime:
+    """When report date ``day`` has ended: the next midnight in WIB."""
+    return datetime(day.year, day.month, day.day, tzinfo=WIB) + timedelta(days=1)
+
+
+def refuse_unfinished(day: date, now: datetime) -> None:
+    """Raise ``UnfinishedReportDate`` unless report date ``day`` had ended at ``now`` (contract §5).
+
+    Publishing a day that is still going on (or has not started) would move every ``latest_*`` view, the
+    report and the outreach list by name to a date whose recordings are not all in. ``now`` is the time the
+    run may start (Airflow's ``run_after``: the end of the interval for a scheduled run, the moment of the
+    trigger or of ``airflow dags test``), so the refusal never depends on how long a run queued.
+    """
+    if now.tzinfo is None:
+        raise ValueError("the time a run starts must carry its time zone")
+    end = report_date_end(day)
+    if now < end:
+        raise UnfinishedReportDate(
+            f"refused: report date {day.isoformat()} has not ended in WIB (it ends at "
+            f"{end.strftime('%Y-%m-%d %H:%M')} WIB; this run started at "
+            f"{now.astimezone(WIB).strftime('%Y-%m-%d %H:%M')} WIB). A run publishes only a date that has "
+            "ended (contract §5). Nothing was changed: no table, no file. Run a date up to "
+            f"{_last_ended(now).isoformat()}, or this date once it has ended.")
+
+
+def _last_ended(now: datetime) -> date:
+    """The latest report date that had ended at ``now``: yesterday in WIB."""
+    return date.fromordinal(now.astimezone(WIB).date().toordinal() - 1)
 
 
 def student_age_bounds(report_date: date, youngest: int = 16, oldest: int = 18) -> dict[str, date]:

@@ -74,6 +74,11 @@ def _switch(text: str, env: Environ) -> bool:
     return (text or "on").lower() not in {"off", "0", "false", "no"}
 
 
+def _switch_off(text: str, env: Environ) -> bool:
+    """Off unless ``on`` (or 1/true/yes)."""
+    return (text or "off").lower() in {"on", "1", "true", "yes"}
+
+
 def _language(text: str, env: Environ) -> str:
     language = (text or "id").lower()
     if language not in ("id", "en"):
@@ -102,12 +107,12 @@ def _dates(text: str, env: Environ) -> frozenset[date]:
     return frozenset(found)
 
 
-def _minutes(default: float, *, positive: bool = True) -> Callable[[str, Environ], timedelta]:
+def _minutes(default: float, *, positive: bool = True, unit: str = "minutes") -> Callable[[str, Environ], timedelta]:
     def parse(text: str, env: Environ) -> timedelta:
         value = float(text) if text else default
         if value < 0 or (positive and value == 0):
-            raise ValueError(f"must be {'above' if positive else 'at least'} 0 minutes, not {value}")
-        return timedelta(minutes=value)
+            raise ValueError(f"must be {'above' if positive else 'at least'} 0 {unit}, not {value}")
+        return timedelta(**{unit: value})
     return parse
 
 
@@ -130,9 +135,12 @@ def _deadline_minutes(text: str, env: Environ) -> float:
 class Settings:
     landing_dir: Path = _setting("EKTP_LANDING_DIR", _under_var("landing"), "`var/landing`", "landing root")
     warehouse_url: str | None = _setting(
-        "AIRFLOW_CONN_EKTP_WAREHOUSE", _text_or_none, "`sqlite:///var/warehouse.sqlite`",
-        "the `ektp_warehouse` connection: a PostgreSQL or SQLite URL (unset: the connection in Airflow's "
-        "metadata database, if any, else the embedded SQLite file)", secret=True)
+        "AIRFLOW_CONN_EKTP_WAREHOUSE", _text_or_none, "none: required (`scripts/airflow-env.sh`: "
+        "`sqlite:///var/warehouse.sqlite`)",
+        "the `ektp_warehouse` connection as a PostgreSQL or SQLite URL; or define that connection in Airflow's "
+        "metadata database or secrets backend. Read through Airflow's connections, by tasks and commands alike; "
+        "none anywhere: a task fails at once saying so ([deployment](docs/deployment.md#the-warehouse-connection))",
+        secret=True)
     var_dir: Path = _setting("EKTP_VAR_DIR", _var_dir, "`var` (in the checkout)",
                              "default parent of the landing, report and Data Docs folders and of the SQLite warehouse")
     files_per_group: int = _setting("EKTP_FILES_PER_GROUP", _int(1000), "1000",
@@ -176,6 +184,22 @@ class Settings:
                                       "minutes after which a running run fails")
     retry_delay: timedelta = _setting("EKTP_RETRY_DELAY_MINUTES", _minutes(5, positive=False), "5",
                                       "minutes before a failed task's retry")
+    retry_in_dags_test: bool = _setting(
+        "EKTP_RETRY_IN_DAGS_TEST", _switch_off, "off",
+        "`on` retries failed tasks under `airflow dags test` too (off: a failure ends the test run at once)")
+    pg_connect_timeout: timedelta = _setting("EKTP_PG_CONNECT_TIMEOUT_SECONDS", _minutes(30, unit="seconds"), "30",
+                                             "seconds to wait for PostgreSQL to accept a connection")
+    pg_statement_timeout: timedelta = _setting(
+        "EKTP_PG_STATEMENT_TIMEOUT_MINUTES", _minutes(20), "20",
+        "PostgreSQL `statement_timeout` of the pipeline's sessions (the national night's longest statement "
+        "takes seconds)")
+    pg_lock_timeout: timedelta = _setting(
+        "EKTP_PG_LOCK_TIMEOUT_MINUTES", _minutes(5), "5",
+        "PostgreSQL `lock_timeout` of the pipeline's sessions: the longest wait for a table or row lock")
+    write_lock_wait: timedelta = _setting(
+        "EKTP_WRITE_LOCK_WAIT_MINUTES", _minutes(15), "15",
+        "the longest wait for the writers' lock (one writer at a time); then the task fails with \"another run "
+        "has held the warehouse since ...\" (SQLite: its busy timeout)")
 
 
 def about() -> list[tuple[str, About]]:
@@ -187,12 +211,16 @@ def _text(env: Environ, name: str) -> str:
     return (env.get(name) or "").strip()
 
 
+class SettingError(ValueError):
+    """A setting whose value does not parse: a configuration error, which retrying cannot mend."""
+
+
 def _read(name: str, about_it: About, env: Environ) -> Any:
     try:
         return about_it.parse(_text(env, about_it.env), env)
     except ValueError as exc:
         message = str(exc)
-        raise ValueError(message if message.startswith(about_it.env) else f"{about_it.env}: {message}") from None
+        raise SettingError(message if message.startswith(about_it.env) else f"{about_it.env}: {message}") from None
 
 
 def settings(environ: Environ | None = None) -> Settings:

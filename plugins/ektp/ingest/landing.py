@@ -1,6 +1,6 @@
 """The landing area: which files exist, what they are, and their bytes' identity (contract §1).
 
-Everything in it is untrusted. The scan lists only the contract's layout (``batches|registry`` /
+Everything in it is untrusted. The scan lists only the contract's layout (``batches|cards|registry`` /
 ISO date folder / file) and never descends elsewhere, so no folder, link or loop outside it can
 slow or break a run. Every read of a landed file goes through :func:`open_landed`, which opens it
 without following a link out of the landing root, and refuses anything that is not a regular file.
@@ -26,8 +26,9 @@ log = logging.getLogger(__name__)
 REGISTRY_FILE = "unrecorded_residents.csv"
 BATCH = "batch"
 REGISTRY = "registry"
+CARD_EVENTS = "card_events"
 _BLOCK = 1 << 20
-_LAYOUT = {"batches": BATCH, "registry": REGISTRY}
+_LAYOUT = {"batches": BATCH, "cards": CARD_EVENTS, "registry": REGISTRY}
 
 
 class RefusedFile(RejectedFile):
@@ -93,7 +94,7 @@ def _folder_date(name: str) -> date | None:
 
 
 def scan(root: Path) -> tuple[list[LandedFile], list[str]]:
-    """Every batch and registry file under ``root``, sorted by path; and the ignored paths."""
+    """Every batch, card-event and registry file under ``root``, sorted by path; and the ignored paths."""
     found = scan_landing(root)
     return found.files, found.ignored
 
@@ -101,7 +102,8 @@ def scan(root: Path) -> tuple[list[LandedFile], list[str]]:
 def scan_landing(root: Path) -> LandingScan:
     """The layout's files, whatever else the landing area holds.
 
-    A file is a name of the layout (a visible ``*.csv`` in ``batches/<date>/``, ``unrecorded_residents.csv``
+    A file is a name of the layout (a visible ``*.csv`` in ``batches/<date>/`` or ``cards/<date>/``,
+    ``unrecorded_residents.csv``
     in ``registry/<date>/``) that is not a folder: links, FIFOs and the like are files here, and
     :func:`open_landed` refuses them with a reason. Everything else is ignored and not looked into: other
     top-level entries, folders that are not ISO dates, linked folders, nested folders, other names.

@@ -19,6 +19,8 @@ from sqlalchemy.engine import Engine
 from ektp import warehouse as wh
 from ektp.core.safe_text import escaped
 from ektp.ingest.landing import (
+    BATCH,
+    CARD_EVENTS,
     REGISTRY,
     LandedFile,
     RefusedFile,
@@ -37,6 +39,7 @@ class LoadPlan:
     report_date: date
     horizon: date
     batch_groups: list[list[LandedFile]] = field(default_factory=list)
+    card_groups: list[list[LandedFile]] = field(default_factory=list)  # card-event files (contract §6.1)
     registry_files: list[LandedFile] = field(default_factory=list)
     duplicates: list[tuple[LandedFile, str]] = field(default_factory=list)  # (copy, the delivery it repeats)
     refused: list[tuple[LandedFile, str]] = field(default_factory=list)  # (file, why it cannot be read safely)
@@ -54,7 +57,7 @@ class LoadPlan:
 
         Extracts come first, all in one item: each one's plausibility depends on the earlier ones, so they are
         judged in date order in one transaction, with the registry files that became duplicates, cannot be read
-        safely or left the landing area. Batch files come in bounded groups.
+        safely or left the landing area. Batch files and card-event files come in bounded groups of one kind.
         """
         items: list[WorkItem] = []
         batch, registry = self._skipped(registry=False), self._skipped(registry=True)
@@ -64,10 +67,12 @@ class LoadPlan:
         if self.registry_files or any(registry) or self.stale_verdicts:
             items.append(WorkItem(WorkKind.LOAD_REGISTRY, list(self.registry_files), *registry))
         items += [WorkItem(WorkKind.LOAD_BATCHES, list(g)) for g in self.batch_groups]
+        items += [WorkItem(WorkKind.LOAD_CARDS, list(g)) for g in self.card_groups]
         return items
 
     def _skipped(self, registry: bool) -> tuple[list, list, list]:
-        """The duplicate deliveries, removed files and refused files of one kind: registry files, or batch files."""
+        """The duplicate deliveries, removed files and refused files of one kind: registry files, or the others
+        (batch and card-event files)."""
         return ([(f, of) for f, of in self.duplicates if (f.kind == REGISTRY) == registry],
                 [(p, d) for p, d in self.removed if p.startswith(f"{REGISTRY}/") == registry],
                 [(f, why) for f, why in self.refused if (f.kind == REGISTRY) == registry])
@@ -179,12 +184,15 @@ def plan_loads(engine: Engine, root: Path, report_date: date, files_per_group: i
             plan.removed.append((path, seen_date))
 
     plan.stale_verdicts = stale([_verdict(r) for r in manifest.values() if _judged(r)], accept_dates)
-    batches = [f for f in to_load if f.kind != REGISTRY]
+    batches = [f for f in to_load if f.kind == BATCH]
+    cards = [f for f in to_load if f.kind == CARD_EVENTS]
     plan.registry_files = [f for f in to_load if f.kind == REGISTRY]
     plan.batch_groups = group_files(batches, files_per_group, group_bytes)
-    log.info("plan for %s (horizon %s): %d batch files in %d groups, %d extracts, %d duplicate deliveries, "
-             "%d refused, %d removed, %d unchanged, %d ignored", report_date, horizon, len(batches),
-             len(plan.batch_groups), len(plan.registry_files), len(plan.duplicates), len(plan.refused),
+    plan.card_groups = group_files(cards, files_per_group, group_bytes)
+    log.info("plan for %s (horizon %s): %d batch files in %d groups, %d card-event files in %d groups, %d extracts, "
+             "%d duplicate deliveries, %d refused, %d removed, %d unchanged, %d ignored", report_date, horizon,
+             len(batches), len(plan.batch_groups), len(cards), len(plan.card_groups), len(plan.registry_files),
+             len(plan.duplicates), len(plan.refused),
              len(plan.removed), plan.unchanged, len(plan.ignored))
     if plan.stale_verdicts:
         log.info("extracts to judge again for plausibility: %s", ", ".join(d.isoformat() for d in plan.stale_verdicts))

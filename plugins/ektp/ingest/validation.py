@@ -26,6 +26,8 @@ BATCH_REQUIRED = ("batch_id", "site_code", "site_name", "operator_id", "recorded
                   "nik", "full_name", "birth_date", "sex")
 BATCH_COLUMNS = BATCH_REQUIRED + ("kelurahan_code",)
 REGISTRY_REQUIRED = ("nik", "full_name", "birth_date", "sex", "kelurahan_code")
+CARD_REQUIRED = ("nik", "event", "event_at")  # site_code is optional (contract §6.1)
+CARD_COLUMNS = CARD_REQUIRED + ("site_code",)
 MALFORMED = "malformed_row"
 WIB_OFFSET = pd.Timedelta(hours=7)
 
@@ -184,13 +186,20 @@ def _trimmed(values: pd.Series) -> pd.Series:
     return values.astype("string").str.strip()
 
 
-def prepare_batch(raw: pd.DataFrame, folder_dates: pd.Series) -> pd.DataFrame:
-    """Columns the field-batch suite checks. Empty after trimming -> null (the missing_value rule)."""
+def _present(raw: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """The columns trimmed, empty -> null (the missing_value rule; a column the file lacks is null), and the NIK
+    normalised (contract §2.2)."""
     out = pd.DataFrame(index=raw.index)
-    for column in BATCH_COLUMNS:
+    for column in columns:
         values = _trimmed(raw[column]) if column in raw else pd.Series(pd.NA, index=raw.index, dtype="string")
         out[column] = values.mask(values == "")
     out["nik"] = nik.normalise(out["nik"]).where(out["nik"].notna())
+    return out
+
+
+def prepare_batch(raw: pd.DataFrame, folder_dates: pd.Series) -> pd.DataFrame:
+    """Columns the field-batch suite checks. Empty after trimming -> null (the missing_value rule)."""
+    out = _present(raw, BATCH_COLUMNS)
     out["sex"] = out["sex"].str.upper()
     from ektp.ingest.gx_expectations import parse_iso_dates, parse_iso_timestamps
 
@@ -256,6 +265,20 @@ def _age_years(birth: pd.Series, on: pd.Series) -> pd.Series:
     years = on.dt.year - birth.dt.year
     before_birthday = (on.dt.month * 100 + on.dt.day) < (birth.dt.month * 100 + birth.dt.day)
     return (years - before_birthday.astype("Int64")).astype("float64")
+
+
+def prepare_cards(raw: pd.DataFrame, folder_dates: pd.Series) -> pd.DataFrame:
+    """Columns the card-event suite checks (its description in ``expectations/card_events.json``): trimmed, empty
+    -> null (the missing_value rule), the NIK normalised, the event lower-cased, and event_at's WIB date beside
+    the folder's; ``event_utc`` holds event_at as UTC microseconds (NaT when it does not parse)."""
+    out = _present(raw, CARD_COLUMNS)
+    out["event"] = out["event"].str.lower()
+    from ektp.ingest.gx_expectations import parse_iso_timestamps
+
+    out["event_utc"] = parse_iso_timestamps(out["event_at"])
+    out["event_at_date"] = format_datetimes(out["event_utc"].dt.tz_localize(None) + WIB_OFFSET, "%Y-%m-%d")
+    out["folder_date"] = folder_dates.astype("string").to_numpy()
+    return out
 
 
 def prepare_registry(raw: pd.DataFrame) -> pd.DataFrame:

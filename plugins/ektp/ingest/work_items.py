@@ -21,6 +21,12 @@ class WorkKind(StrEnum):
     LOAD_REGISTRY = "load_registry"
     #: a bounded group of batch files to validate and load
     LOAD_BATCHES = "load_batches"
+    #: a bounded group of card-event files to validate and load
+    LOAD_CARDS = "load_cards"
+
+
+#: the kinds that load a group of files, and what the UI calls their files
+_GROUPS = {WorkKind.LOAD_BATCHES: "batch", WorkKind.LOAD_CARDS: "card-event"}
 
 
 class Retimed(NamedTuple):
@@ -43,7 +49,7 @@ class WorkItem:
 
     def to_xcom(self) -> dict:
         data: dict = {"action": self.kind.value}
-        if self.kind != WorkKind.LOAD_BATCHES:
+        if self.kind not in _GROUPS:
             data |= {"duplicates": [[f.to_xcom(), of] for f, of in self.duplicates],
                      "removed": [[p, d.isoformat()] for p, d in self.removed],
                      "refused": [[f.to_xcom(), why] for f, why in self.refused]}
@@ -64,8 +70,8 @@ class WorkItem:
 
     def label(self) -> str:
         """A short label for the Airflow UI's mapped task list."""
-        if self.kind == WorkKind.LOAD_BATCHES:
-            return f"{len(self.files)} batch files {self.files[0].file_date}..{self.files[-1].file_date}"
+        if self.kind in _GROUPS:
+            return f"{len(self.files)} {_GROUPS[self.kind]} files {self.files[0].file_date}..{self.files[-1].file_date}"
         if self.kind == WorkKind.LOAD_REGISTRY:
             dates = ", ".join(f.file_date.isoformat() for f in self.files)
             return f"extracts {dates}" if dates else "extract verdicts"

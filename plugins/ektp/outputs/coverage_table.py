@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--date", type=date.fromisoformat, required=True, help="report date, YYYY-MM-DD")
     args = parser.parse_args(argv)
-    rows, totals = kecamatan_rows(wh.make_engine(), args.date)
+    rows, totals = kecamatan_rows(wh.command_engine(), args.date)
     print(render(rows, args.date, totals))
 
 

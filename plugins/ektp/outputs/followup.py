@@ -10,8 +10,7 @@ For a report date D (rows recorded on D), written after D is published:
 * ``<report_dir>/followup/<D>/<site>.csv``: the items of one site, in the reader's language
   (``ektp.outputs.site_lists``), and ``<report_dir>/followup/open_items/<site>.csv`` (``ektp.outputs.open_items``).
 
-And ``ektp_quarantine.outreach_residents``: the residents still unrecorded on the latest published
-date, by name (``ektp_coverage.outreach_targets_daily`` has their counts).
+The outreach list by name (``ektp_quarantine.outreach_residents``) is kept by ``ektp.outputs.outreach``.
 
 Suggestions are blocked in SQL (candidates: residents with the row's birth date, or living in the
 kelurahan the device captured), streamed a block at a time (a national night's blocks hold most of the
@@ -45,7 +44,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from ektp.core.calendar import WIB, student_age_bounds
+from ektp.core.calendar import WIB
 from ektp.core.file_modes import PRIVATE_DIR, PRIVATE_FILE, make_dirs
 
 log = logging.getLogger(__name__)
@@ -391,17 +390,3 @@ def followup_lock(followup_dir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def write_outreach_residents(engine) -> dict:
-    """The residents still unrecorded on the latest published date, by name (restricted schema)."""
-    from ektp import warehouse as wh
-
-    with wh.transaction(engine) as conn:
-        (latest,), = wh.query(conn, "plan/select_latest_published_date")
-        if latest is None:
-            return {"outreach_residents": 0}
-        day = date.fromisoformat(_iso(latest))
-        wh.run_sql(conn, "followup/insert_outreach_residents",
-                   {"report_date": day, "written_at": datetime.now(UTC), **student_age_bounds(day)})
-        (n,), = wh.query(conn, "followup/select_outreach_resident_count")
-    log.info("outreach list for %s: %d residents still unrecorded", day, n)
-    return {"outreach_date": day.isoformat(), "outreach_residents": n}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
@@ -20,9 +20,12 @@ from ektp.core.calendar import student_age_bounds
 
 log = logging.getLogger(__name__)
 
+AWAITING_PRINT_DAYS = 14  # contract §6.3: awaiting_print_14d
+
 
 class ConservationError(RuntimeError):
-    """Rows received != rejected + duplicate + accepted for some file: publishing is refused."""
+    """Rows received != rejected + duplicate + accepted for some batch file (rejected + stored for some card-event
+    file): publishing is refused."""
 
 
 @dataclass(frozen=True)
@@ -52,13 +55,15 @@ def publish(engine: Engine, report_date: date, run_id: str) -> Published:
                 raise ConservationError(f"{len(breaks)} file(s) do not add up: {files}")
             wh.run_sql(conn, "publish/delete_queued_dates")
             params = {"published_at": published_at, "run_id": run_id}
-            for name in ("kelurahan_daily", "kecamatan_daily", "site_daily", "rejections_daily", "files_daily",
-                         "published_report"):
+            for name in ("kelurahan_daily", "kecamatan_daily", "site_daily", "rejections_daily", "card_events_daily",
+                         "files_daily", "published_report"):
                 wh.run_sql(conn, f"publish/insert_{name}", params)
             for day in map(date.fromisoformat, dates):  # per date: the 16-18 age band depends on the date
                 wh.run_sql(conn, "publish/create_outreach_band")
                 wh.insert_frame(conn, "outreach_band", ["kelurahan_code", "residents"], bands.counts(day))
                 wh.run_sql(conn, "publish/insert_outreach_targets_daily", {**params, **_band_params(day)})
+                # the card funnel (contract §6.2, §6.3): the stages on that date, from every card event loaded
+                wh.run_sql(conn, "publish/insert_site_funnel_daily", {**params, **funnel_params(day)})
         wh.run_sql(conn, "publish/finish_publish")
     log.info("published %s (report dates %s)", report_date, ", ".join(dates))
     return Published(report_date, dates)
@@ -98,6 +103,12 @@ class OutreachBands:
     def __exit__(self, *_) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True)  # an error of the count itself is raised by counts()
+
+
+def funnel_params(day: date) -> dict:
+    """The funnel statement's dates: awaiting_print_14d counts recordings on or before ``day`` minus 14 days
+    (date arithmetic is spelled differently on the two warehouses: it is done here)."""
+    return {"report_date": day, "awaiting_since": day - timedelta(days=AWAITING_PRINT_DAYS)}
 
 
 def _band_params(day: date) -> dict:

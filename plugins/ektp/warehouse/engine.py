@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from contextlib import suppress
 from pathlib import Path
 
@@ -13,15 +14,54 @@ from ektp.core.file_modes import PRIVATE_FILE, create_new
 from ektp.core.settings import WAREHOUSE_CONN_ID, setting
 
 
+class WarehouseNotDefined(RuntimeError):
+    """No ``ektp_warehouse`` connection anywhere Airflow looks: a configuration error (retrying cannot help)."""
+
+
+#: what to do when the connection is missing (a task's failure and the commands say it)
+HOW_TO_DEFINE = (
+    f"define the Airflow connection `{WAREHOUSE_CONN_ID}` for every Airflow component and command: "
+    "AIRFLOW_CONN_EKTP_WAREHOUSE=postgresql://<user>:<password>@<host>:5432/<database> in their environment, or "
+    f"`airflow connections add {WAREHOUSE_CONN_ID} --conn-uri postgresql://...` (metadata database), or the "
+    "same in the configured secrets backend. The embedded SQLite warehouse is used only when chosen: "
+    "AIRFLOW_CONN_EKTP_WAREHOUSE=sqlite:////absolute/path/warehouse.sqlite (scripts/airflow-env.sh does). "
+    "See docs/deployment.md, 'The warehouse connection'"
+)
+
+
 def make_engine(url: str | None = None) -> Engine:
+    """An engine on ``url``, by default the ``ektp_warehouse`` connection. PostgreSQL sessions get the bounded
+    waits of the settings (connect, statement and lock timeouts); SQLite waits for its write lock as long as
+    for the writers' lock."""
     url = url or warehouse_url()
     if url.startswith("sqlite"):
         _create_sqlite_file(url)
-        engine = sa.create_engine(url, connect_args={"timeout": 600}, hide_parameters=True)
+        engine = sa.create_engine(url, connect_args={"timeout": setting("write_lock_wait").total_seconds()},
+                                  hide_parameters=True)
         _use_real_sqlite_transactions(engine)
         return engine
     # hide_parameters: an error message must not carry the values of a statement (NIKs, names)
-    return sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    return sa.create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=_bounded_waits(url))
+
+
+def command_engine() -> Engine:
+    """The warehouse engine of a command-line tool: without the connection, the tool ends with the message that
+    says how to define it (exit status 1), not a traceback."""
+    try:
+        return make_engine()
+    except WarehouseNotDefined as exc:
+        raise SystemExit(f"error: {exc}") from None
+
+
+def _bounded_waits(url: str) -> dict:
+    """libpq arguments: every wait of a pipeline session bounded (a URL's own ``options`` come after ours, so
+    they win)."""
+    ms = {name: int(setting(name).total_seconds() * 1000) for name in ("pg_statement_timeout", "pg_lock_timeout")}
+    options = f"-c statement_timeout={ms['pg_statement_timeout']} -c lock_timeout={ms['pg_lock_timeout']}"
+    given = sa.engine.make_url(url).query.get("options")
+    return {"connect_timeout": max(1, round(setting("pg_connect_timeout").total_seconds())),
+            "options": f"{options} {given}" if isinstance(given, str) else options,
+            "application_name": "ektp"}
 
 
 def _create_sqlite_file(url: str) -> None:
@@ -58,17 +98,28 @@ def is_sqlite(conn: Connection | Engine) -> bool:
 
 
 def warehouse_url() -> str:
-    """The warehouse as a SQLAlchemy URL.
-
-    The contract names the Airflow connection ``ektp_warehouse``; its usual form is the
-    ``AIRFLOW_CONN_EKTP_WAREHOUSE`` URL, read directly so that tools outside Airflow agree.
-    Without it, a connection stored in Airflow's metadata database is used, and failing
-    that the embedded SQLite warehouse under ``var/``.
-    """
-    url = setting("warehouse_url") or _airflow_connection_uri()
+    """The ``ektp_warehouse`` connection as a SQLAlchemy URL, from Airflow's connection layer, in tasks and
+    commands alike: the ``AIRFLOW_CONN_EKTP_WAREHOUSE`` variable, Airflow's metadata database or a configured
+    secrets backend. There is no default: without the connection, :class:`WarehouseNotDefined` says how to
+    define it (and nothing is written anywhere)."""
+    url = _airflow_connection_url()
     if not url:
-        url = f"sqlite:///{setting('var_dir') / 'warehouse.sqlite'}"
+        raise WarehouseNotDefined(f"No warehouse: the Airflow connection `{WAREHOUSE_CONN_ID}` is not defined; "
+                                  + HOW_TO_DEFINE)
     return sqlalchemy_url(url)
+
+
+def describe_warehouse(url: str | None = None) -> str:
+    """Where the warehouse is, for a configuration error: the connection, host, port, database and user
+    (configuration, never a row value; never the password)."""
+    try:
+        parsed = sa.engine.make_url(url or warehouse_url())
+    except Exception:  # noqa: BLE001 - no connection, or not a URL: say so
+        return f"connection `{WAREHOUSE_CONN_ID}` (not defined or not a URL)"
+    if parsed.get_backend_name() == "sqlite":
+        return f"connection `{WAREHOUSE_CONN_ID}`: SQLite file {parsed.database or '(in memory)'}"
+    return (f"connection `{WAREHOUSE_CONN_ID}`: {parsed.get_backend_name()} host {parsed.host or 'localhost'}, "
+            f"port {parsed.port or 5432}, database {parsed.database}, user {parsed.username}")
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -79,13 +130,43 @@ def sqlalchemy_url(url: str) -> str:
     return url
 
 
-def _airflow_connection_uri() -> str | None:
-    """The one import of Airflow outside ``ektp.airflow`` (the import-linter contract names it): the CLI commands
-    find the connection where the DAG does, when it is kept in Airflow's metadata database."""
-    try:
-        from airflow.sdk import BaseHook
+def _airflow_connection_url() -> str | None:
+    """The one import of Airflow outside ``ektp.airflow`` (the import-linter contract names it): the connection
+    ``ektp_warehouse`` as Airflow finds it. In a task, through the Task SDK's hook API (environment, then the
+    API server: metadata database and secrets backend); in a command, through Airflow's own lookup (environment,
+    configured secrets backend, metadata database). ``None`` if it is defined nowhere."""
+    from airflow.exceptions import AirflowNotFoundException
 
-        conn = BaseHook.get_connection(WAREHOUSE_CONN_ID)
-    except Exception:  # noqa: BLE001 - no Airflow context or no such connection: use the default
+    try:
+        if _in_a_task():
+            from airflow.sdk import BaseHook
+
+            conn = BaseHook.get_connection(WAREHOUSE_CONN_ID)
+        else:
+            from airflow.models.connection import Connection as AirflowConnection
+
+            conn = AirflowConnection.get_connection_from_secrets(WAREHOUSE_CONN_ID)
+    except AirflowNotFoundException:
         return None
-    return conn.get_uri()
+    return _url_of(conn)
+
+
+def _in_a_task() -> bool:
+    runner = sys.modules.get("airflow.sdk.execution_time.task_runner")
+    return getattr(runner, "SUPERVISOR_COMMS", None) is not None
+
+
+def _url_of(conn) -> str:
+    """An Airflow connection as a URL, built from its fields (``get_uri`` percent-encodes a SQLite path, and a
+    SQLite connection made in the UI keeps its path in Host)."""
+    kind = (conn.conn_type or "").lower()
+    if kind == "sqlite":
+        return sa.URL.create("sqlite", database=conn.schema or conn.host or None).render_as_string(hide_password=False)
+    extra = {k: str(v) for k, v in (conn.extra_dejson or {}).items()}
+    return sa.URL.create("postgresql+psycopg" if kind in _POSTGRES else kind,
+                         username=conn.login or None, password=conn.password or None, host=conn.host or None,
+                         port=conn.port or None, database=conn.schema or None,
+                         query=extra).render_as_string(hide_password=False)
+
+
+_POSTGRES = {"postgres", "postgresql", "postgresql+psycopg2", "postgresql+psycopg"}

@@ -14,7 +14,7 @@ from ektp.warehouse.tuning import analyze
 
 #: schema files applied only when their text changes: COMMENT ON and CREATE OR REPLACE VIEW lock the objects
 #: they touch, and a nightly run must not queue behind an analyst's long query (nor block others behind it)
-_VERSIONED_SCHEMA = ("schema/comment_tables", "schema/create_views")
+_VERSIONED_SCHEMA = ("schema/comment_tables", "schema/create_views", "schema/create_restricted_views")
 
 
 def migrate(engine: Engine) -> None:
@@ -25,6 +25,7 @@ def migrate(engine: Engine) -> None:
         for (extract_date,) in query(conn, "schema/select_extracts_without_targets"):
             run_sql(conn, "load/insert_extract_target", {"extract_date": extract_date})  # as the loader counts them
         _set_storage_parameters(conn)
+        _drop_replaced_tables(conn)
         for name in _VERSIONED_SCHEMA:
             _apply_when_changed(conn, name)
         (have,), = query(conn, "schema/select_region_count")
@@ -57,6 +58,17 @@ def _add_missing_columns(conn: Connection) -> None:
             conn.exec_driver_sql(f"ALTER TABLE {table(conn, qualified)} ADD COLUMN {column} {sql_type}")
             if backfill:
                 run_sql(conn, backfill)
+
+
+#: tables that became views (schema/create_restricted_views.sql creates them again as views)
+_REPLACED_TABLES = ("ektp_quarantine.outreach_residents",)
+
+
+def _drop_replaced_tables(conn: Connection) -> None:
+    for qualified in _REPLACED_TABLES:
+        schema, _, name = qualified.rpartition(".")
+        if name in sa.inspect(conn).get_table_names(schema=None if is_sqlite(conn) else schema):
+            conn.exec_driver_sql(f"DROP TABLE {table(conn, qualified)}")
 
 
 #: PostgreSQL storage parameters (SQLite has none). A loaded batch row is rewritten once when publishing

@@ -6,7 +6,14 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pendulum
 import pytest
-from ektp.core.calendar import WIB, report_date_of, student_age_bounds
+from ektp.core.calendar import (
+    WIB,
+    UnfinishedReportDate,
+    refuse_unfinished,
+    report_date_end,
+    report_date_of,
+    student_age_bounds,
+)
 
 
 @pytest.mark.parametrize(("logical", "run_after", "published"), [
@@ -57,3 +64,31 @@ def test_student_age_bounds_are_aged_16_to_18(day):
 ])
 def test_student_age_bounds_by_hand(day, born_by, born_after):
     assert student_age_bounds(day) == {"born_by": born_by, "born_after": born_after}
+
+
+@pytest.mark.parametrize(("day", "now", "refused"), [
+    # the nightly run for D may start at D+1 00:00 WIB: D has just ended
+    (date(2026, 11, 2), datetime(2026, 11, 3, 0, 0, tzinfo=WIB), False),
+    (date(2026, 11, 2), datetime(2026, 11, 2, 17, 0, tzinfo=UTC), False),  # the same instant in UTC
+    (date(2026, 11, 2), datetime(2026, 11, 2, 16, 59, 59, tzinfo=UTC), True),  # 23:59:59 WIB on D: not ended
+    (date(2026, 11, 2), datetime(2026, 11, 2, 7, 0, tzinfo=WIB), True),  # today
+    (date(2026, 12, 10), datetime(2026, 12, 3, 13, 0, tzinfo=UTC), True),  # a week ahead
+    (date(2019, 3, 5), datetime(2026, 12, 3, 13, 0, tzinfo=UTC), False),  # years back
+])
+def test_a_report_date_that_has_not_ended_in_wib_is_refused(day, now, refused):
+    if refused:
+        with pytest.raises(UnfinishedReportDate, match=rf"report date {day.isoformat()} has not ended in WIB"):
+            refuse_unfinished(day, now)
+    else:
+        refuse_unfinished(day, now)
+    assert report_date_end(day) == datetime(day.year, day.month, day.day, tzinfo=WIB) + timedelta(days=1)
+
+
+def test_the_refusal_says_when_the_date_ends_and_which_dates_can_run():
+    with pytest.raises(UnfinishedReportDate) as refused:
+        refuse_unfinished(date(2026, 12, 10), datetime(2026, 12, 3, 13, 0, tzinfo=UTC))
+    message = str(refused.value)
+    assert "ends at 2026-12-11 00:00 WIB" in message and "started at 2026-12-03 20:00 WIB" in message
+    assert "Nothing was changed" in message and "up to 2026-12-02" in message
+    with pytest.raises(ValueError, match="time zone"):
+        refuse_unfinished(date(2026, 12, 10), datetime(2026, 12, 3, 13, 0))  # noqa: DTZ001 - the point

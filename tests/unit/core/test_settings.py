@@ -34,6 +34,8 @@ def _documented(text: str):
         return {}
     if text == "on":
         return True
+    if text == "off":
+        return False
     if text in {"id", "en"}:
         return text
     if text in {"none", "log only"} or text.startswith("none:"):
@@ -63,7 +65,8 @@ def test_each_default_is_the_documented_one(name, about_it):
     if name == "accept_extract":
         assert value == frozenset()
     elif isinstance(value, timedelta):
-        assert value == timedelta(minutes=expected)
+        unit = "seconds" if about_it.env.endswith("_SECONDS") else "minutes"
+        assert value == timedelta(**{unit: expected})
     else:
         assert value == expected
 

@@ -1,7 +1,7 @@
 """The card-event suite (``expectations/card_events.json``, contract §6.1) on hand-written rows.
 
-The frame is prepared as the suite's description says (``prepare`` below: the loader's own preparation
-comes with the card-event loader and must give the same columns). One suite run for all the cases; each
+The frame is prepared as the suite's description says (``prepare`` below); the loader's own preparation
+(``validation.prepare_cards``) must give the same columns. One suite run for all the cases; each
 case is checked for every reason it fails, first reason first.
 """
 
@@ -15,7 +15,7 @@ import pytest
 from ektp.core import nik
 from ektp.core.settings import EXPECTATIONS_DIR
 from ektp.ingest.gx_expectations import parse_iso_timestamps
-from ektp.ingest.validation import WIB_OFFSET, format_datetimes, load_suite, run_suite
+from ektp.ingest.validation import WIB_OFFSET, format_datetimes, load_suite, prepare_cards, run_suite
 
 FOLDER = "2026-11-02"
 COLUMNS = ("nik", "event", "event_at", "site_code")
@@ -78,10 +78,23 @@ def prepare(raw: pd.DataFrame, folder_dates: pd.Series) -> pd.DataFrame:
     return out
 
 
+def cases_frame() -> pd.DataFrame:
+    return pd.DataFrame([[(BASE | changes)[c] for c in COLUMNS] for _, changes, _ in CASES], columns=list(COLUMNS),
+                        dtype="string")
+
+
+def test_the_loader_prepares_what_the_suite_describes():
+    raw = cases_frame()
+    folders = pd.Series([FOLDER] * len(raw))
+    expected = prepare(raw, folders)
+    pd.testing.assert_frame_equal(prepare_cards(raw, folders)[list(expected.columns)], expected, check_dtype=False)
+    # site_code is optional: a file without the column prepares as if it were empty
+    assert prepare_cards(raw.drop(columns="site_code"), folders)["site_code"].isna().all()
+
+
 @pytest.fixture(scope="module")
 def outcome() -> dict[str, list[str]]:
-    raw = pd.DataFrame([[(BASE | changes)[c] for c in COLUMNS] for _, changes, _ in CASES], columns=list(COLUMNS),
-                       dtype="string")
+    raw = cases_frame()
     result = run_suite(load_suite("card_events"), prepare(raw, pd.Series([FOLDER] * len(raw))))
     every_row = np.ones(len(raw), dtype=bool)
     assert result.warning_strings(every_row) == [None] * len(raw)  # card events have no warnings

@@ -114,11 +114,18 @@ def test_the_scan_lists_only_the_layout_and_never_descends_elsewhere(landing: Pa
     (landing / "registry").symlink_to(landing.parent / "outside")
     day_path(landing, ".part.csv").write_text("x")
     day_path(landing, "ok.CSV").write_text("x")
+    cards = landing / "cards" / DAY
+    cards.mkdir(parents=True)
+    (cards / "abis.csv").write_text("x")
+    (cards / "unrecorded_residents.txt").write_text("x")
+    (landing / "cards" / "latest").mkdir()
     result = scan_landing(landing)
-    assert [f.path for f in result.files] == [f"batches/{DAY}/ok.CSV"]
+    assert [(f.path, f.kind) for f in result.files] == [(f"batches/{DAY}/ok.CSV", "batch"),
+                                                        (f"cards/{DAY}/abis.csv", "card_events")]
     assert sorted(result.ignored) == sorted([
         "notes.txt", "registry", "batches/2026-1-5", "batches/2026-11-03", f"batches/{DAY}/sub",
-        f"batches/{DAY}/dir.csv", f"batches/{DAY}/.part.csv"])
+        f"batches/{DAY}/dir.csv", f"batches/{DAY}/.part.csv", f"cards/{DAY}/unrecorded_residents.txt",
+        "cards/latest"])
     assert result.unlisted == []
 
 

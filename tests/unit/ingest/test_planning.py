@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from ektp import warehouse as wh
-from ektp.ingest.landing import BATCH, LandedFile, fingerprint
+from ektp.ingest.landing import BATCH, CARD_EVENTS, LandedFile, fingerprint
 from ektp.ingest.planning import plan_loads
 
 D = date(2026, 11, 3)
@@ -37,6 +37,7 @@ class Case:
 
 A, B, C = "batches/2026-11-02/a.csv", "batches/2026-11-02/b.csv", "batches/2026-11-03/c.csv"
 LATER = "batches/2026-11-05/later.csv"
+K, K2 = "cards/2026-11-02/abis.csv", "cards/2026-11-03/print.csv"
 
 CASES = {
     "a new file is loaded": Case({A: "1"}, load=[A]),
@@ -52,7 +53,17 @@ CASES = {
     "after D, up to the latest published date": Case({A: "1", LATER: "2"}, published=date(2026, 11, 5),
                                                      load=[A, LATER]),
     "a file after the horizon is not removed": Case({}, {LATER: "same"}, removed=[]),
+    # card-event files follow the same rules (contract §6.1), in groups of their own
+    "card-event files are loaded beside batch files": Case({A: "1", K: "2", K2: "3"}, load=[A, K, K2]),
+    "an unchanged card-event file is not read again": Case({K: "1", K2: "2"}, {K: "same"}, load=[K2], unchanged=1),
+    "identical bytes across kinds are one delivery": Case({A: "1", K: "1"}, load=[A], duplicates=[(K, A)]),
+    "identical card-event files are one delivery": Case({K: "1", K2: "1"}, load=[K], duplicates=[(K2, K)]),
+    "a card-event file gone is forgotten": Case({}, {K: "same"}, removed=[K]),
 }
+
+
+def _kind(path: str) -> str:
+    return CARD_EVENTS if path.startswith("cards/") else BATCH
 
 
 def _write(root: Path, path: str, token: str) -> None:
@@ -69,7 +80,7 @@ def _manifest_row(landed: LandedFile, how: str) -> dict:
         sha = "0" * 64
     if how in {"touched", "other"}:
         times = (landed.modified_ns - 1_000_000_000, landed.changed_ns - 1_000_000_000)
-    return {"file_path": landed.path, "file_kind": BATCH, "file_date": landed.file_date, "sha256": sha,
+    return {"file_path": landed.path, "file_kind": landed.kind, "file_date": landed.file_date, "sha256": sha,
             "size_bytes": landed.size, "modified_ns": times[0], "changed_ns": times[1], "row_count": 1,
             "rows_rejected": 0, "status": "duplicate_delivery" if duplicate_of else "loaded", "reason": None,
             "reason_code": None,
@@ -81,7 +92,7 @@ def _manifest_row(landed: LandedFile, how: str) -> dict:
 def test_plan(name, tmp_path):
     case = CASES[name]
     root = tmp_path / "landing"
-    (root / "batches").mkdir(parents=True)
+    root.mkdir()
     for path, token in case.landed.items():
         _write(root, path, token)
     for path in case.known:  # a file the manifest knows but that is gone: known as it was when it was read
@@ -91,7 +102,7 @@ def test_plan(name, tmp_path):
     wh.migrate(engine)
     with wh.transaction(engine) as conn:
         wh.run_sql_many(conn, "load/insert_file_manifest", [
-            _manifest_row(fingerprint(root, LandedFile(p, BATCH, date.fromisoformat(p.split("/")[1]))), how)
+            _manifest_row(fingerprint(root, LandedFile(p, _kind(p), date.fromisoformat(p.split("/")[1]))), how)
             for p, how in case.known.items()])
         if case.published:
             conn.exec_driver_sql(
@@ -103,7 +114,11 @@ def test_plan(name, tmp_path):
 
     plan = plan_loads(engine, root, D, files_per_group=100, group_bytes=1 << 30)
     engine.dispose()
-    assert [f.path for g in plan.batch_groups for f in g] == case.load
+    assert [f.path for g in plan.batch_groups + plan.card_groups for f in g] == case.load
+    assert {f.kind for g in plan.batch_groups for f in g} <= {BATCH}
+    assert {f.kind for g in plan.card_groups for f in g} <= {CARD_EVENTS}
+    assert [i.kind.value for i in plan.work_items() if i.files and i.files[0].kind == CARD_EVENTS] \
+        == ["load_cards"] * len(plan.card_groups)
     assert [(f.path, of) for f, of in plan.duplicates] == case.duplicates
     assert [p for p, _ in plan.removed] == case.removed
     assert (plan.unchanged, [f.path for f in plan.retimed]) == (case.unchanged, case.retimed)

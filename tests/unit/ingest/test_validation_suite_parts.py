@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from ektp.ingest import batches
+from ektp.ingest import file_groups
 from ektp.ingest.csv_reader import RejectedFile, open_csv
 from ektp.ingest.landing import LandedFile
 from ektp.ingest.validation import (
@@ -31,8 +31,8 @@ def _frame(landing: Path, kind: str, required: list[str]):
             csv_file = open_csv(path, required)
         except RejectedFile:
             continue
-        tables += [batches._chunk_table(chunk, landed) for chunk in csv_file.chunks(100_000)]
-    return batches._group_frame(tables)
+        tables += [file_groups.chunk_table(chunk, landed) for chunk in csv_file.chunks(100_000)]
+    return file_groups.group_frame(tables)
 
 
 @pytest.mark.parametrize("name", ["field_batch", "registry_extract"])

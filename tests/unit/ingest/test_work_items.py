@@ -11,6 +11,7 @@ from ektp.ingest.work_items import Retimed, WorkItem, WorkKind
 
 A = LandedFile("batches/2026-11-02/a.csv", "batch", date(2026, 11, 2), 10, "aa", 1, 2)
 B = LandedFile("batches/2026-11-03/b.csv", "batch", date(2026, 11, 3), 20, "bb", 3, 4, name_escaped=True)
+K = LandedFile("cards/2026-11-04/abis.csv", "card_events", date(2026, 11, 4), 40, "kk", 5, 6)
 X = LandedFile("registry/2026-11-01/unrecorded_residents.csv", "registry", date(2026, 11, 1), 30, "xx")
 
 ITEMS = [
@@ -20,6 +21,7 @@ ITEMS = [
     WorkItem(WorkKind.LOAD_REGISTRY, [X], duplicates=[(X, "registry/2026-10-31/unrecorded_residents.csv")]),
     WorkItem(WorkKind.LOAD_REGISTRY),  # verdicts to bring up to date, no file
     WorkItem(WorkKind.LOAD_BATCHES, [A, B]),
+    WorkItem(WorkKind.LOAD_CARDS, [K]),
 ]
 
 
@@ -32,6 +34,7 @@ def test_an_item_is_the_same_after_a_json_round_trip(item):
     (ITEMS[0], ["action", "duplicates", "removed", "refused", "retimed"]),
     (ITEMS[1], ["action", "duplicates", "removed", "refused", "files"]),
     (ITEMS[3], ["action", "files"]),
+    (ITEMS[4], ["action", "files"]),
 ])
 def test_the_xcom_carries_what_its_kind_needs(item, keys):
     data = item.to_xcom()
@@ -43,6 +46,7 @@ def test_the_xcom_carries_what_its_kind_needs(item, keys):
     (ITEMS[1], "extracts 2026-11-01"),
     (ITEMS[2], "extract verdicts"),
     (ITEMS[3], "2 batch files 2026-11-02..2026-11-03"),
+    (ITEMS[4], "1 card-event files 2026-11-04..2026-11-04"),
 ])
 def test_labels(item, label):
     assert item.label() == label

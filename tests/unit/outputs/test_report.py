@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import UTC, date, datetime
+from html.parser import HTMLParser
 
 import pytest
 from ektp import warehouse as wh
@@ -30,7 +32,7 @@ def test_a_date_with_nothing_published_still_renders(sqlite_engine, tmp_path):
     text = path.read_text(encoding="utf-8")
     data = _island(text)
     assert data["kecamatan"] == [] and data["trend"] == [] and data["totals"]["coverage_pct"] is None
-    assert "nothing published for this date" in text
+    assert "belum ada yang diterbitkan untuk tanggal ini" in text  # Bahasa Indonesia unless EKTP_LANGUAGE says
     assert text.count('<script id="plotly-js">') == 1
 
 
@@ -71,3 +73,84 @@ def test_the_report_file_is_readable_by_the_group_only(sqlite_engine, tmp_path, 
     assert oct(path.stat().st_mode & 0o777) == oct(0o640)
     assert [oct(p.stat().st_mode & 0o777) for p in (path.parent, path.parent.parent)] == [oct(0o750)] * 2
     assert [p.name for p in path.parent.iterdir()] == [path.name]
+
+
+class _Text(HTMLParser):
+    """The text a reader sees: text nodes outside <script> and <style>, and tooltip-like attributes."""
+
+    def __init__(self):
+        super().__init__()
+        self.texts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        self._skip += tag in ("script", "style")
+        self.texts += [v for k, v in attrs if k in ("title", "alt", "aria-label", "placeholder") and v]
+
+    def handle_endtag(self, tag):
+        self._skip -= tag in ("script", "style")
+
+    def handle_data(self, data):
+        if not self._skip and data.strip():
+            self.texts.append(data)
+
+
+def _chart_words(figures: dict) -> list[str]:
+    """The words plotly.js draws: trace names, hover texts, axis titles and notes."""
+    out = []
+    for fig in figures.values():
+        for trace in fig["data"]:
+            out += [trace.get("name") or "", trace.get("hovertemplate") or ""]
+        layout = fig["layout"]
+        out += [(layout[k].get("title") or {}).get("text") or "" for k in layout if k.startswith(("xaxis", "yaxis"))]
+        out += [a.get("text") or "" for a in layout.get("annotations", [])]
+    return [t for t in out if t]
+
+
+def _data_strings(value) -> set[str]:
+    if isinstance(value, dict):
+        return set().union(*(_data_strings(v) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(_data_strings(v) for v in value)) if value else set()
+    return {value} if isinstance(value, str) and value else set()
+
+
+def test_no_english_outside_the_catalogue(tmp_path):
+    """Rendered in the pseudo-language, every text from the catalogue is marked ⟦…⟧: what is left outside the
+    marks may only be data (names, codes, numbers, dates in the locale's format) or WIB."""
+    from ektp.core.texts import texts
+
+    from tests import report_scenario
+
+    engine = wh.make_engine(f"sqlite:///{tmp_path / 'w.sqlite'}")
+    wh.migrate(engine)
+    report_scenario.fill(engine)
+    text = report.write_report(engine, report_scenario.LAST, tmp_path / "out", "qps").read_text(encoding="utf-8")
+    engine.dispose()
+    data = _island(text)
+    figures = json.loads(re.search(r'id="chart-figures">(.*?)</script>', text, re.S).group(1))
+    parser = _Text()
+    parser.feed(text)
+    assert len(parser.texts) > 500 and len(_chart_words(figures)) > 30
+
+    qps = texts("qps")
+    allowed = _data_strings(data) | {"WIB"}
+    allowed |= {f"{r['kelurahan_name']} ({r['kelurahan_code'][-4:]})" for r in data["kelurahan"]}
+    allowed |= {qps.date(s, style) for s in _data_strings(data) if re.fullmatch(r"\d{4}-\d\d-\d\d", s)
+                for style in ("long", "short")}
+    allowed_re = re.compile("|".join(re.escape(a) for a in sorted(allowed, key=len, reverse=True)))
+    left = []
+    for shown in parser.texts + _chart_words(figures):
+        rest = re.sub(r"⟦[^⟧]*⟧", " ", html.unescape(shown))
+        rest = re.sub(r"%\{[^}]*\}|</?(b|br|extra)>", " ", rest)
+        rest = allowed_re.sub(" ", rest)
+        if re.search(r"[A-Za-z]", rest):
+            left.append((shown.strip()[:80], rest.strip()[:80]))
+    assert left == []
+    assert "⟦Cakupan per kecamatan⟧" in text  # the marks are there: the test reads what it means to read
+
+
+def test_english_by_setting(sqlite_engine, tmp_path, monkeypatch):
+    monkeypatch.setenv("EKTP_LANGUAGE", "en")
+    text = report.write_report(sqlite_engine, date(2026, 11, 2), tmp_path / "out").read_text(encoding="utf-8")
+    assert '<html lang="en">' in text and "Coverage by kecamatan" in text and "Cakupan" not in text

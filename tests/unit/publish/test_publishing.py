@@ -106,3 +106,41 @@ def test_publish_one_date(name, engine, tmp_path, monkeypatch):
                       d=D)) == case.rejections
     with engine.connect() as conn:
         assert wh.query(conn, "publish/select_queued_dates") == []  # the queue is emptied by the publish
+
+
+def test_card_events_are_published_with_the_other_tables_and_audited(engine, tmp_path, monkeypatch):
+    """The real loaders and the real publish: the funnel and the card-event outcomes of D are in the same
+    transaction as the other tables, and a card-event file whose rows do not add up stops the publish."""
+    from ektp.ingest.cards import load_card_files
+    from ektp.ingest.landing import CARD_EVENTS
+    from ektp.publish.publishing import ConservationError
+
+    monkeypatch.setenv("EKTP_DATA_DOCS", "off")
+    root = tmp_path / "landing"
+    batch = f"batches/{D}/S1_dev1.csv"
+    _write(root / batch, ["batch_id", "site_code", "site_name", "operator_id", "recorded_at", "nik", "full_name",
+                          "birth_date", "sex", "kelurahan_code"],
+           [_recording("3174010101900001"), _recording("3174014202900002", minute=1)])
+    load_batch_files(engine, root, [fingerprint(root, LandedFile(batch, BATCH, D))], "r1", 1000, 1 << 20)
+    cards = f"cards/{D}/abis.csv"
+    _write(root / cards, ["nik", "event", "event_at"], [
+        ["3174010101900001", "prr", f"{D}T10:00:00+07:00"],
+        ["3174014202900002", "biometric_duplicate", f"{D}T10:00:00+07:00"],
+        ["3174010303900003", "prr", f"{D}T10:00:00+07:00"],  # not recorded: unlinked
+        ["3174010101900001", "lost", f"{D}T10:00:00+07:00"],  # bad_event
+    ])
+    load_card_files(engine, root, [fingerprint(root, LandedFile(cards, CARD_EVENTS, D))], "r1", 1000, 1 << 20)
+
+    publish(engine, D, "r1")
+    assert fetch(engine, "SELECT site_code, site_name, recorded, biometric_duplicate, prr, printed, delivered, "
+                         "activated, awaiting_print_14d FROM ektp_coverage.site_funnel_daily") \
+        == [("S1", "SMA 1", 2, 1, 1, 0, 0, 0, 0)]
+    assert dict(fetch(engine, "SELECT outcome, rows FROM ektp_coverage.card_events_daily")) \
+        == {"linked": 2, "unlinked": 1, "bad_event": 1}
+
+    before = fetch(engine, "SELECT * FROM ektp_coverage.card_events_daily ORDER BY outcome")
+    with wh.transaction(engine) as conn:  # a card event lost: the file no longer adds up
+        conn.exec_driver_sql(f"DELETE FROM {wh.table(conn, 'ektp_ingest.card_event')} WHERE row_number = 3")
+    with pytest.raises(ConservationError, match="abis.csv"):
+        publish(engine, D, "r2")
+    assert fetch(engine, "SELECT * FROM ektp_coverage.card_events_daily ORDER BY outcome") == before
