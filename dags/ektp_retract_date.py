@@ -34,6 +34,7 @@ with DAG(
     default_args=dag_limits.default_args(),
     dagrun_timeout=dag_limits.run_timeout(),
     tags=["ektp", "dukcapil", "retraction"],
+    owner_links=dag_limits.owner_links(),
     on_failure_callback=notifications.run_failure_notifier(),
     params={
         "report_date": Param(type="string", format="date", title="Report date",
@@ -47,6 +48,14 @@ with DAG(
 
     @task
     def retract_report_date() -> dict:
+        """Withdraw the report date given in the trigger form, in one audited transaction.
+
+        **Reads** `ektp_ingest.published_report` and the date's rows. **Writes** deletes the date from every
+        `ektp_coverage` table, `ektp_ingest.published_report` and the follow-up lists, adds an audit row to
+        `ektp_ingest.retraction`; then removes the date's report and follow-up folder from `EKTP_REPORT_DIR`.
+
+        **Rerun**: clearing it after a commit finishes the file removal; a date no longer published is
+        refused, changing nothing."""
         from ektp.admin.retract import retract_for_airflow
         from ektp.airflow.failures import fail_fast
 

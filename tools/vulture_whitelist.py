@@ -31,6 +31,7 @@ Settings.run_deadline_minutes
 Settings.task_timeout
 Settings.run_timeout
 Settings.retry_delay
+Settings.owner_link
 Settings.retry_in_dags_test
 Settings.pg_connect_timeout
 Settings.pg_statement_timeout

@@ -377,18 +377,31 @@ CREATE TABLE IF NOT EXISTS ektp_quarantine.followup_item (
     PRIMARY KEY (report_date, item_kind, file_path, row_number)
 );
 
+-- Which rows of a report date were scored for suggestions, what was scored (a digest of the captured NIK, name,
+-- birth date, sex and kelurahan) and against which load of the extract in force: when the date's lists are
+-- written again (a late file republishes it), a row scored the same way keeps its stored suggestions.
+CREATE TABLE IF NOT EXISTS ektp_quarantine.followup_scored (
+    report_date     DATE NOT NULL,
+    file_path       TEXT NOT NULL,
+    row_number      INTEGER NOT NULL,
+    query_digest    TEXT NOT NULL,
+    extract_version TEXT NOT NULL,
+    written_at      TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (report_date, file_path, row_number)
+);
+
 -- Work table: the birth dates and kelurahan codes whose residents are candidate suggestions.
 CREATE TABLE IF NOT EXISTS ektp_quarantine.followup_candidate_key (
     birth_date     DATE,
     kelurahan_code TEXT
 );
 
--- The outreach list by name (the view ektp_quarantine.outreach_residents, create_restricted_views.sql) is kept
--- incrementally (ektp.outputs.outreach): a night removes the residents it matched and puts back any whose match
--- went away, instead of writing five million rows again; a new extract in force rebuilds it.
+-- The outreach list by name is the view ektp_quarantine.outreach_residents (create_restricted_views.sql): the
+-- residents of the extract in force on the list's date, less the NIKs recorded by then. Only those NIKs and the
+-- date are stored, kept by difference (ektp.outputs.outreach): nothing of the five million residents is written.
 -- The list's one row: the report date it is for (the latest published), the extract in force then and which
--- load of it (file sha256 and validation time: an extract re-landed under its date rebuilds the list), and the
--- birth dates of residents aged 16 to 18 on that date (born_after < birth_date <= born_by).
+-- load of it (file sha256 and validation time: an extract re-landed under its date starts the list again), and
+-- the birth dates of residents aged 16 to 18 on that date (born_after < birth_date <= born_by).
 CREATE TABLE IF NOT EXISTS ektp_quarantine.outreach_list (
     report_date     DATE NOT NULL,
     extract_date    DATE NOT NULL,
@@ -396,18 +409,6 @@ CREATE TABLE IF NOT EXISTS ektp_quarantine.outreach_list (
     born_by         DATE NOT NULL,
     born_after      DATE NOT NULL,
     written_at      TIMESTAMPTZ NOT NULL
-);
-
--- Residents of outreach_list.extract_date still unrecorded on its report_date, by name.
-CREATE TABLE IF NOT EXISTS ektp_quarantine.outreach_unrecorded (
-    nik            TEXT COLLATE "C" PRIMARY KEY,
-    extract_date   DATE NOT NULL,
-    kecamatan_code TEXT NOT NULL,
-    kelurahan_code TEXT NOT NULL,
-    full_name      TEXT,
-    birth_date     DATE NOT NULL,
-    sex            TEXT NOT NULL,
-    written_at     TIMESTAMPTZ NOT NULL
 );
 
 -- The NIKs the outreach list counted as recorded when it was last written (matched recordings of its extract

@@ -41,7 +41,7 @@ def test_owner_retries_tags_and_docs(dagbag):
             assert task.owner == "dukcapil-data"
             assert task.retries >= 1
             verb = task.task_id.split("_")[0]
-            assert verb in {"plan", "load", "publish", "record", "build", "write", "retract"}, task.task_id
+            assert verb in {"plan", "load", "publish", "record", "build", "write", "retract", "send"}, task.task_id
 
 
 def test_task_graph(dagbag):
@@ -139,3 +139,61 @@ def test_the_retraction_dag_runs_only_when_triggered_with_a_date_and_a_reason(da
     params = copy.deepcopy(dag.params)
     params.update({"report_date": "2026-11-04", "reason": "published by mistake"})
     assert params.validate() == {"report_date": "2026-11-04", "reason": "published by mistake", "dry_run": False}
+
+
+# --- what the Airflow UI shows -------------------------------------------------------------------------
+
+
+def test_every_task_says_what_it_reads_writes_and_how_to_rerun_it(dagbag):
+    for dag in dagbag.dags.values():
+        for task in dag.tasks:
+            doc = task.doc_md or ""
+            for word in ("Reads", "Writes", "Rerun"):
+                assert f"**{word}**" in doc, (dag.dag_id, task.task_id, word)
+
+
+def test_the_dag_docs_link_the_runbook_and_the_owner_has_a_contact_link(dagbag):
+    for dag in dagbag.dags.values():
+        assert "docs/runbook.md" in dag.doc_md, dag.dag_id
+        link = dag.owner_links.get("dukcapil-data", "")
+        assert link.startswith(("mailto:", "https://")), (dag.dag_id, dag.owner_links)
+
+
+def test_the_owner_link_comes_from_the_environment(tmp_path):
+    code = (
+        "import sys, runpy;"
+        f"sys.path.insert(0, {str(ROOT / 'plugins')!r});"
+        f"print(runpy.run_path({str(ROOT / 'dags' / 'ektp_coverage_daily.py')!r})['dag'].owner_links)"
+    )
+    env = {"AIRFLOW_HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "EKTP_OWNER_LINK": "https://chat.example/dukcapil"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "'dukcapil-data': 'https://chat.example/dukcapil'" in done.stdout
+
+
+def test_the_trigger_form_asks_for_a_report_date_and_validates_it(dagbag):
+    import copy
+
+    from airflow.sdk.definitions.param import ParamValidationError
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    dag = dagbag.get_dag("ektp_coverage_daily")
+    for value in ("2026-11-4", "04/11/2026", "2026-02-30", "yesterday"):
+        with pytest.raises(ParamValidationError):
+            copy.deepcopy(dag.params)["report_date"] = value
+    params = copy.deepcopy(dag.params)
+    assert params.validate() == {"report_date": None}, "a scheduled run needs no report date"
+    params["report_date"] = "2026-11-04"
+    assert params.validate() == {"report_date": "2026-11-04"}
+    # what the UI renders the form from: the serialized DAG's params, with a title and a description
+    serialized = DagSerialization.to_dict(dag)["dag"]["params"]
+    (name, param), = [(n, p) for n, p in serialized]
+    schema = param["schema"].get("__var", param["schema"])
+    assert name == "report_date" and schema["format"] == "date" and schema["title"] == "Report date"
+    assert schema["type"] == ["null", "string"] and "YYYY-MM-DD" in param["description"]
+
+
+def test_the_published_asset_says_what_it_is(dagbag):
+    (asset,) = dagbag.get_dag("ektp_coverage_daily").get_task("publish_coverage").outlets
+    assert asset.name == "ektp_coverage"
+    assert "ektp_coverage" in asset.extra["description"] and asset.extra["docs"] == "docs/tables.md"

@@ -207,6 +207,15 @@ def test_report_numbers_equal_the_published_tables(published):
         assert [(r["report_date"], r["rows_received"], r["rows_rejected"], r["rows_duplicate"], r["rows_accepted"],
                  r["matched"]) for r in data["trend"]] == [(str(d), *rest) for d, *rest in flows]
 
+        files = fetch(url, "SELECT kind, file_path, outcome, reason, site_code, rows FROM ektp_coverage.files_daily "
+                           "WHERE report_date = :d", d=day)
+        assert files, "every published date has landed files"
+        assert sorted((f["kind"], f["file_path"], f["outcome"], f["reason"], f["site_code"], f["rows"])
+                      for f in data["files"]) == sorted(files)
+        shown = [(c["file_path"], c["outcome"]) for c in cells["table-files-attention"] if "file_path" in c]
+        shown += [(c["file_path"], "loaded") for c in cells["table-files-loaded"] if "file_path" in c]
+        assert sorted(shown) == sorted((f[1], f[2]) for f in files)
+
         t = data["totals"]
         assert t["target_residents"] == sum(r[2] for r in kec)
         assert t["recorded_to_date"] == sum(r[4] for r in kec)

@@ -36,3 +36,28 @@ def default_args() -> dict:
 def run_timeout() -> timedelta:
     """A run still running after this fails (and alerts) instead of holding the next one."""
     return setting("run_timeout")
+
+
+def owner_links() -> dict[str, str]:
+    """The owner's contact in the Airflow UI (``EKTP_OWNER_LINK``), read alone like every setting here."""
+    return {OWNER: setting("owner_link")}
+
+
+def report_date_param(description: str):
+    """The trigger form's report date: empty, or a date written ``YYYY-MM-DD`` (validated by the form)."""
+    from airflow.sdk import Param
+
+    return Param(None, type=["null", "string"], format="date", title="Report date", description=description)
+
+
+def coverage_asset_extra() -> dict:
+    """What the ``ektp_coverage`` asset is, for the Airflow UI's asset page."""
+    return {
+        "description": "The published e-KTP coverage tables (PostgreSQL schema ektp_coverage, or the embedded "
+                       "SQLite warehouse): one partition per report date, replaced whole by publish_coverage. "
+                       "Every table and column: docs/tables.md.",
+        "schema": "ektp_coverage",
+        "connection": "ektp_warehouse",
+        "docs": "docs/tables.md",
+        "owner": OWNER,
+    }

@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 
 RUN_FAILED = "run_failed"
 DEADLINE_MISSED = "deadline_missed"
+DATA_PROBLEMS = "data_problems"
+#: paths listed in one data alert, at most, per kind of problem (the counts are always whole)
+LISTED = 20
 
 
 class RunAlertNotifier(BaseNotifier):
@@ -135,7 +138,7 @@ def build_alert(context: Mapping[str, Any], event: str = RUN_FAILED) -> dict[str
         "event": event,
         "dag_id": dag_id,
         "run_id": run_id,
-        "report_date": _report_date(logical_date, run_after),
+        "report_date": _report_date(logical_date, run_after, _requested_date(context, dag_run)),
         "logical_date": _iso(logical_date),
         "run_state": _state(_field(dag_run, "state")),
         "task_id": getattr(ti, "task_id", None),
@@ -227,6 +230,59 @@ def _call_configured_notifier(alert: Mapping[str, Any], context: Mapping[str, An
     return True
 
 
+# --- the data alert: one per run that found data problems, the run stays green --------------------------
+
+
+def send_data_alert(findings, context: Mapping[str, Any]) -> dict[str, Any]:
+    """Send one data alert for ``findings`` (an ``ektp.ingest.run_findings.RunFindings``) through the same
+    channels as a failure: the log (level WARNING), the webhook, the configured notifier. Never raises."""
+    alert = build_data_alert(findings, context)
+    log.warning("DATA ALERT %s", escaped(alert["text"]))
+    _post_webhook(alert)
+    _call_configured_notifier(alert, context)
+    return alert
+
+
+def build_data_alert(findings, context: Mapping[str, Any]) -> dict[str, Any]:
+    """The alert's fields: the run, counts, paths (escaped), site codes and reasons in words; never values."""
+    from ektp.core.reasons import describe
+    from ektp.core.texts import texts
+
+    _ = texts(setting("language"))
+    alert = build_alert(context, DATA_PROBLEMS)
+    alert.update(findings.to_xcom())
+    alert["subject"] = _("{dag}: data problems in the run for report date {date}",
+                         dag=alert["dag_id"] or "DAG", date=alert["report_date"] or "?")
+    lines = [alert["subject"] + " (" + _("run {run}; the run went on and published", run=alert["run_id"]) + ")"]
+
+    def listed(header: str, items: list[str]) -> None:
+        lines.append(header)
+        lines.extend(f"- {item}" for item in items[:LISTED])
+        if len(items) > LISTED:
+            lines.append("- " + _("and {n} more", n=_.number(len(items) - LISTED)))
+
+    if findings.rejected_files:
+        listed(_("{n} file(s) rejected whole; their rows count nowhere:", n=_.number(len(findings.rejected_files))),
+               [f"{f.path}: {describe(f.reason, _)}" for f in findings.rejected_files])
+    if findings.rejected_extracts:
+        listed(_("{n} SIAK extract(s) rejected or refused; the extract before stays in force:",
+                 n=_.number(len(findings.rejected_extracts))),
+               [f"{f.path}: {describe(f.reason, _)}" for f in findings.rejected_extracts])
+    if findings.ignored:
+        listed(_("{n} path(s) in the landing area ignored: not the layout (folders are dates written YYYY-MM-DD, "
+                 "batch files end in .csv):", n=_.number(len(findings.ignored))), list(findings.ignored))
+    if findings.sites:
+        listed(_("{n} outreach site(s) with more than {percent} of their rows rejected:",
+                 n=_.number(len(findings.sites)), percent=_.percent(findings.rejected_percent, 0)),
+               [_("{site}: {rejected} of {rows} rows rejected ({percent})", site=s.site_code or "?",
+                  rejected=_.number(s.rejected), rows=_.number(s.rows), percent=_.percent(s.percent, 1))
+                for s in findings.sites])
+    if alert["log_url"]:
+        lines.append(_("Log: {url}", url=alert["log_url"]))
+    alert["text"] = "\n".join(lines)
+    return alert
+
+
 # --- reading the context --------------------------------------------------------------------------
 
 
@@ -267,11 +323,19 @@ def _wib(value: datetime) -> datetime:
     return value.astimezone(WIB) if value.tzinfo else value
 
 
-def _report_date(logical_date: datetime | None, run_after: datetime | None) -> str | None:
+def _requested_date(context: Mapping[str, Any], dag_run: Any) -> Any:
+    """The report date typed in the trigger form, if any (the run's params, or its conf)."""
+    for holder in (context.get("params"), _field(dag_run, "conf")):
+        if isinstance(holder, Mapping) and holder.get("report_date"):
+            return holder.get("report_date")
+    return None
+
+
+def _report_date(logical_date: datetime | None, run_after: datetime | None, requested: Any = None) -> str | None:
     from ektp.core.calendar import report_date_of
 
     try:
-        day: date = report_date_of(logical_date, run_after)
+        day: date = report_date_of(logical_date, run_after, requested)
     except Exception:  # noqa: BLE001 - no date in the context (e.g. a DAG callback without its run)
         return None
     return day.isoformat()

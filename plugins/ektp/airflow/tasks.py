@@ -28,13 +28,15 @@ def _engine():
     return make_engine()
 
 
-def run_report_date(logical_date: datetime | None, run_after: datetime | None = None) -> date:
-    """The report date of a run, refused (the task fails at once, no retry) unless it has ended in WIB.
+def run_report_date(logical_date: datetime | None, run_after: datetime | None = None,
+                    requested: str | None = None) -> date:
+    """The report date of a run (``requested``: the trigger form's report date, if one was given), refused
+    (the task fails at once, no retry) unless it has ended in WIB.
 
     ``run_after`` is when Airflow lets the run start (``airflow dags test``: the moment it was called);
     without it (a run outside Airflow), the clock.
     """
-    day = report_date_of(logical_date, run_after)
+    day = report_date_of(logical_date, run_after, requested)
     try:
         refuse_unfinished(day, run_after or datetime.now(UTC))
     except UnfinishedReportDate as refused:
@@ -46,11 +48,12 @@ def run_report_date(logical_date: datetime | None, run_after: datetime | None = 
 
 
 @fail_fast
-def plan_file_loads(logical_date: datetime | None, run_after: datetime | None = None) -> list[dict]:
+def plan_file_loads(logical_date: datetime | None, run_after: datetime | None = None,
+                    requested: str | None = None) -> list[dict]:
     from ektp.ingest.planning import plan_loads
     from ektp.warehouse import migrate
 
-    day = run_report_date(logical_date, run_after)  # before anything is opened: a refusal changes nothing
+    day = run_report_date(logical_date, run_after, requested)  # before anything is opened: a refusal changes nothing
     cfg = settings()
     engine = _engine()
     migrate(engine)
@@ -117,16 +120,17 @@ def load_registry_extracts(work: WorkItem, run_id: str) -> list[dict]:
 
 
 @fail_fast
-def publish_coverage(logical_date: datetime | None, run_id: str, run_after: datetime | None = None) -> dict:
+def publish_coverage(logical_date: datetime | None, run_id: str, run_after: datetime | None = None,
+                     requested: str | None = None) -> dict:
     from ektp.publish.publishing import publish
 
-    day = run_report_date(logical_date, run_after)
+    day = run_report_date(logical_date, run_after, requested)
     return publish(_engine(), day, run_id).to_xcom()
 
 
 @fail_fast
 def write_coverage_report(published: dict | None, logical_date: datetime | None,
-                          run_after: datetime | None = None) -> dict:
+                          run_after: datetime | None = None, requested: str | None = None) -> dict:
     """HTML reports, follow-up lists and card lists of every date the run published (a late file republishes
     earlier dates: their reports and lists are rewritten too). ``EKTP_REPORTS=off`` skips it all."""
     from ektp.core.texts import texts
@@ -139,7 +143,7 @@ def write_coverage_report(published: dict | None, logical_date: datetime | None,
     days = [date.fromisoformat(d) for d in published.get("published_dates") or []]
     if not days:
         days = [date.fromisoformat(published["report_date"]) if published.get("report_date")
-                else run_report_date(logical_date, run_after)]
+                else run_report_date(logical_date, run_after, requested)]
     cfg = settings()
     engine = _engine()
     paths = report.write_reports(engine, days, cfg.report_dir)
@@ -148,3 +152,20 @@ def write_coverage_report(published: dict | None, logical_date: datetime | None,
     cards = [card_lists.write_card_lists(engine, d, cfg.report_dir) for d in days]
     outreach_list = outreach.write_outreach_residents(engine)
     return {"reports": [str(p) for p in paths], "followup": lists, **items, "card_lists": cards, **outreach_list}
+
+
+@fail_fast
+def send_data_alert(run_id: str, context) -> dict:
+    """One data alert when the run rejected a file, refused an extract, left a path of the landing area ignored
+    or rejected too many of a site's rows (``ektp.ingest.run_findings``); nothing when all was well. The run
+    stays green either way: the data problems are for people to fix, not a reason to stop publishing."""
+    from ektp.airflow.notifications import send_data_alert as send
+    from ektp.ingest.run_findings import run_findings
+
+    cfg = settings()
+    findings = run_findings(_engine(), cfg.landing_dir, run_id, cfg.alert_rejected_percent)
+    if not findings:
+        log.info("no data problems in this run: no data alert")
+        return {"alerted": False, **findings.counts()}
+    alert = send(findings, context)
+    return {"alerted": True, "report_date": alert["report_date"], **findings.counts()}

@@ -8,13 +8,26 @@ from datetime import date, datetime, timedelta, timezone
 WIB = timezone(timedelta(hours=7), "WIB")
 
 
-def report_date_of(logical_date: datetime | None, run_after: datetime | None = None) -> date:
+def report_date_of(logical_date: datetime | None, run_after: datetime | None = None,
+                   requested: date | str | None = None) -> date:
     """The run for logical date D publishes D, D taken in WIB (contract §5).
 
     ``airflow dags test ektp_coverage_daily 2026-11-02`` gives 2026-11-02T00:00 UTC (07:00 WIB); the
     nightly schedule gives 2026-11-02T00:00 WIB. Both are 2 November in WIB. A run without a
     logical date (a manual trigger) reports on the WIB day before it starts, the last complete day.
+    A report date asked for when the run was triggered (the trigger form's ``report_date``, ``YYYY-MM-DD``)
+    comes first: a person who types a date means that date, whatever logical date the form filled in.
     """
+    if requested not in (None, ""):
+        if isinstance(requested, date):
+            return date(requested.year, requested.month, requested.day)
+        try:
+            day = date.fromisoformat(str(requested))
+        except ValueError:
+            day = None
+        if day is None or day.isoformat() != requested:
+            raise ValueError(f"report_date {requested!r} is not a date written YYYY-MM-DD")
+        return day
     if logical_date is not None:
         wib = logical_date.astimezone(WIB)
         return date(wib.year, wib.month, wib.day)  # a plain date: drivers reject pendulum's subclass

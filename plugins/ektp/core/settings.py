@@ -116,6 +116,24 @@ def _minutes(default: float, *, positive: bool = True, unit: str = "minutes") ->
     return parse
 
 
+def _percent(default: float) -> Callable[[str, Environ], float]:
+    def parse(text: str, env: Environ) -> float:
+        value = float(text) if text else default
+        if not 0 <= value <= 100:
+            raise ValueError(f"must be a percentage from 0 to 100, not {value}")
+        return value
+    return parse
+
+
+def _link(default: str) -> Callable[[str, Environ], str]:
+    def parse(text: str, env: Environ) -> str:
+        value = text or default
+        if not value.startswith(("mailto:", "https://", "http://")):
+            raise ValueError(f"must be a mailto:, https:// or http:// link, not {value!r}")
+        return value
+    return parse
+
+
 def _deadline_minutes(text: str, env: Environ) -> float:
     """Unset, 0 or not a number: no deadline (a warning for the last: the alert is optional, the run is not)."""
     if not text:
@@ -200,6 +218,14 @@ class Settings:
         "EKTP_WRITE_LOCK_WAIT_MINUTES", _minutes(15), "15",
         "the longest wait for the writers' lock (one writer at a time); then the task fails with \"another run "
         "has held the warehouse since ...\" (SQLite: its busy timeout)")
+    alert_rejected_percent: float = _setting(
+        "EKTP_ALERT_REJECTED_PERCENT", _percent(10.0), "10",
+        "a run whose loaded batch files of one outreach site have more than this percentage of their rows rejected "
+        "sends the data alert (as it does for a rejected file, an ignored folder or a refused extract)")
+    owner_link: str = _setting(
+        "EKTP_OWNER_LINK", _link("mailto:dukcapil-data@localhost"), "`mailto:dukcapil-data@localhost`",
+        "the data team's contact, linked from the owner `dukcapil-data` in the Airflow UI (`mailto:` or `https://`; "
+        "read when the DAG is parsed)")
 
 
 def about() -> list[tuple[str, About]]:

@@ -246,6 +246,7 @@ def write_followups(engine, report_date: date, report_dir: Path) -> dict:
     written_at = datetime.now(UTC)
     params = {"report_date": report_date, "written_at": written_at}
     with wh.transaction(engine) as conn:
+        stored = _stored_suggestions(conn, report_date)  # before they are deleted: reused if scored the same way
         wh.run_sql(conn, "followup/delete_followups", params)
         wh.run_sql(conn, "followup/insert_followup_identity_mismatch", params)
         wh.run_sql(conn, "followup/insert_followup_not_in_extract", params)
@@ -255,7 +256,7 @@ def write_followups(engine, report_date: date, report_dir: Path) -> dict:
         queries = [Query((r.file_path, r.row_number), r.nik, r.full_name, _iso(r.birth_date), r.sex,
                          _kelurahan(r.kelurahan_code_captured))
                    for r in wh.query(conn, "followup/select_not_in_extract", params)] + redo_queries
-        n_suggested = _write_suggestions(conn, report_date, queries, written_at)
+        n_suggested, n_scored = _write_suggestions(conn, report_date, queries, written_at, stored)
         lists = site_lists.read_rows(conn, report_date)
         open_items.record_listed(conn, report_date, lists["rows"], written_at)
     files = site_lists.write_site_lists(report_dir / FOLLOWUP_DIR / report_date.isoformat(), lists,
@@ -263,7 +264,8 @@ def write_followups(engine, report_date: date, report_dir: Path) -> dict:
     kinds = Counter(r["kind"] for r in lists["rows"])
     summary = {"report_date": report_date.isoformat(), "redo": kinds["redo"],
                "identity_mismatch": kinds["identity_mismatch"], "not_in_extract": kinds["not_in_extract"],
-               "resend_files": kinds["resend_file"], "with_suggestion": n_suggested, "csv_files": len(files)}
+               "resend_files": kinds["resend_file"], "with_suggestion": n_suggested, "scored": n_scored,
+               "scores_reused": len(queries) - n_scored, "csv_files": len(files)}
     log.info("follow-up lists for %s: %s", report_date, summary)
     return summary
 
@@ -295,43 +297,95 @@ SUGGESTION_COLUMNS = ["report_date", "file_path", "row_number", "suggestion_rank
                       "sex", "kelurahan_code", "score", "written_at"]
 
 
-def _write_suggestions(conn, report_date: date, queries: list[Query], written_at: datetime) -> int:
+SCORED_COLUMNS = ["report_date", "file_path", "row_number", "query_digest", "extract_version", "written_at"]
+
+
+@dataclass
+class StoredSuggestions:
+    """A report date's suggestions as last written: what each row was scored as, and what it was given."""
+
+    scored: dict[tuple[str, int], tuple[str, str]]  # (file_path, row_number) -> (query digest, extract version)
+    suggestions: dict[tuple[str, int], list]  # -> rows of followup/select_suggestions, best first
+
+
+def _stored_suggestions(conn, report_date: date) -> StoredSuggestions:
+    from ektp import warehouse as wh
+
+    params = {"report_date": report_date}
+    scored = {(r.file_path, r.row_number): (r.query_digest, r.extract_version)
+              for r in wh.query(conn, "followup/select_scored", params)}
+    suggestions: dict[tuple[str, int], list] = defaultdict(list)
+    if scored:
+        for r in wh.query(conn, "followup/select_suggestions", params):
+            suggestions[(r.file_path, r.row_number)].append(r)
+    return StoredSuggestions(scored, suggestions)
+
+
+def query_digest(q: Query) -> str:
+    """What a row is scored as: its captured NIK, name, birth date, sex and kelurahan (a corrected file changes it)."""
+    text = json.dumps([q.nik, q.full_name, q.birth_date, q.sex, q.kelurahan_code], ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def extract_version(conn, extract_date: date) -> str:
+    """Which load of an extract is in force: its file's sha256 and validation time (a re-landed extract changes
+    them). Stored suggestions and the outreach list by name are kept only while it stays the same."""
+    from ektp import warehouse as wh
+
+    (sha256, validated_at), = wh.query(conn, "followup/select_extract_version", {"extract_date": extract_date})
+    return f"{sha256} {validated_at}"
+
+
+def _write_suggestions(conn, report_date: date, queries: list[Query], written_at: datetime,
+                       stored: StoredSuggestions | None = None) -> tuple[int, int]:
+    """Suggestions of the date's rows: (rows with a suggestion, rows scored now). A row scored before the same
+    way (same captured fields, same load of the extract in force) keeps its stored suggestions: a late file
+    republishes a date, and its other rows need no scoring again."""
     from ektp import warehouse as wh
 
     (extract_date,), = wh.query(conn, "followup/select_extract_in_force", {"report_date": report_date})
     if extract_date is None or not queries:
-        return 0
-    keys = sorted({(date.fromisoformat(q.birth_date), None) for q in queries if q.birth_date}
-                  | {(None, q.kelurahan_code) for q in queries if q.kelurahan_code}, key=str)
-    wh.run_sql(conn, "followup/delete_candidate_keys")
-    wh.bulk_insert(conn, "ektp_quarantine.followup_candidate_key", ["birth_date", "kelurahan_code"], keys)
-    found = suggest_in_blocks(queries, _candidate_blocks(conn, extract_date))
-    wh.run_sql(conn, "followup/delete_candidate_keys")
+        return 0, 0
+    if not isinstance(extract_date, date):
+        extract_date = date.fromisoformat(str(extract_date)[:10])
+    version = extract_version(conn, extract_date)
+    digests = {q.key: query_digest(q) for q in queries}
+    stored = stored or StoredSuggestions({}, {})
+    fresh = [q for q in queries if stored.scored.get(q.key) != (digests[q.key], version)]
+    found: dict[tuple[str, int], list[tuple[Resident, float]]] = {
+        q.key: [(Resident(s.nik, s.full_name, _iso(s.birth_date), s.sex, s.kelurahan_code), float(s.score))
+                for s in stored.suggestions.get(q.key, [])]
+        for q in queries if stored.scored.get(q.key) == (digests[q.key], version)}
+    if fresh:
+        keys = sorted({(date.fromisoformat(q.birth_date), None) for q in fresh if q.birth_date}
+                      | {(None, q.kelurahan_code) for q in fresh if q.kelurahan_code}, key=str)
+        wh.run_sql(conn, "followup/delete_candidate_keys")
+        wh.bulk_insert(conn, "ektp_quarantine.followup_candidate_key", ["birth_date", "kelurahan_code"], keys)
+        found |= suggest_in_blocks(fresh, _candidate_blocks(conn, extract_date))
+        wh.run_sql(conn, "followup/delete_candidate_keys")
     rows = [[report_date, key[0], key[1], rank, r.nik, r.full_name, date.fromisoformat(r.birth_date), r.sex,
              r.kelurahan_code, score, written_at]
             for key, ranked in sorted(found.items()) for rank, (r, score) in enumerate(ranked, start=1)]
     wh.bulk_insert(conn, "ektp_quarantine.followup_suggestion", SUGGESTION_COLUMNS, rows)
-    log.info("suggestions for %s: %d rows scored against the candidates of extract %s", report_date, len(queries),
-             extract_date)
-    return sum(1 for ranked in found.values() if ranked)
+    wh.bulk_insert(conn, "ektp_quarantine.followup_scored", SCORED_COLUMNS,
+                   [[report_date, key[0], key[1], digests[key], version, written_at] for key in sorted(digests)])
+    log.info("suggestions for %s: %d rows scored against the candidates of extract %s, %d kept as stored",
+             report_date, len(fresh), extract_date, len(queries) - len(fresh))
+    return sum(1 for ranked in found.values() if ranked), len(fresh)
 
 
 def _candidate_blocks(conn, extract_date: date) -> Iterator[tuple[str, str, Candidates]]:
     """The residents of each block of ``followup/select_candidate_blocks``, one block at a time."""
     from ektp import warehouse as wh
 
-    rows = wh.stream(conn, "followup/select_candidate_blocks", {"extract_date": extract_date})
+    rows = wh.stream(conn, "followup/select_candidate_blocks", {"extract_date": extract_date}, rows_per_fetch=50_000)
     blocks = residents = 0
     for (kind, birth_date, kelurahan_code), block in groupby(rows, key=itemgetter(0, 1, 2)):
-        cands = Candidates()
-        for r in block:
-            cands.nik.append(r.nik)
-            cands.full_name.append(r.full_name or "")
-            cands.birth_date.append(_iso(r.birth_date))
-            cands.sex.append(r.sex)
-            cands.kelurahan_code.append(r.kelurahan_code)
+        # columns by zip, not appends per row: a national night streams 5.8 million block memberships
+        _, _, _, nik, full_name, birth, sex, kelurahan = zip(*block, strict=True)
+        cands = Candidates(list(nik), [n or "" for n in full_name], list(birth), list(sex), list(kelurahan))
         blocks, residents = blocks + 1, residents + len(cands)
-        yield kind, (_iso(birth_date) if kind == "b" else kelurahan_code), cands
+        yield kind, (birth_date if kind == "b" else kelurahan_code), cands
     log.info("candidates of extract %s: %d blocks of %d residents in all (a resident can be in two)", extract_date,
              blocks, residents)
 

@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import csv
 import os
-import shutil
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ektp.core.file_modes import PRIVATE_DIR, PRIVATE_FILE, create_new
+from ektp.core.file_modes import PRIVATE_FILE, create_new, replaced_folder
 from ektp.core.reasons import describe
 from ektp.core.regions import code_lists
 from ektp.core.texts import N_, Texts
@@ -234,27 +233,14 @@ def write_site_folder(folder: Path, sites: Iterable[str], titles: list[str], key
     without items any more does not keep a stale file. NIKs inside: folders and files are for their owner
     only, and a failed write leaves no folder behind.
     """
-    tmp = folder.with_name(f".{folder.name}.tmp")
-    old = folder.with_name(f".{folder.name}.old")
-    with followup_lock(folder.parent):
-        shutil.rmtree(tmp, ignore_errors=True)
-        try:
-            tmp.mkdir(mode=PRIVATE_DIR)
-            written = []
-            for code in sorted(set(sites) | set(by_site)):
-                name = site_file_name(code)
-                with os.fdopen(create_new(tmp / name, PRIVATE_FILE), "w", encoding=CSV_ENCODING, newline="") as fh:
-                    w = csv.writer(fh, lineterminator="\r\n")
-                    w.writerow([spreadsheet_text(t) for t in titles])
-                    for row in by_site.get(code, []):
-                        w.writerow([spreadsheet_text(row[k]) for k in keys])
-                written.append(folder / name)
-            shutil.rmtree(old, ignore_errors=True)
-            if folder.exists():
-                folder.rename(old)
-            tmp.rename(folder)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-            shutil.rmtree(old, ignore_errors=True)
+    with followup_lock(folder.parent), replaced_folder(folder) as tmp:
+        written = []
+        for code in sorted(set(sites) | set(by_site)):
+            name = site_file_name(code)
+            with os.fdopen(create_new(tmp / name, PRIVATE_FILE), "w", encoding=CSV_ENCODING, newline="") as fh:
+                w = csv.writer(fh, lineterminator="\r\n")
+                w.writerow([spreadsheet_text(t) for t in titles])
+                for row in by_site.get(code, []):
+                    w.writerow([spreadsheet_text(row[k]) for k in keys])
+            written.append(folder / name)
     return written
-

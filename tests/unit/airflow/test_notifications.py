@@ -218,3 +218,9 @@ def test_deadline_counts_from_queueing_and_alerts_through_the_notifier(monkeypat
     assert isinstance(deadline.callback, AsyncCallback)
     assert deadline.callback.path == "ektp.airflow.notifications.RunAlertNotifier"
     assert deadline.callback.kwargs == {"event": DEADLINE_MISSED}
+
+
+def test_an_alert_names_the_report_date_typed_in_the_trigger_form():
+    context = task_context(params={"report_date": "2026-10-30"})
+    assert build_alert(context)["report_date"] == "2026-10-30"
+    assert build_alert(task_context())["report_date"] == "2026-11-03"

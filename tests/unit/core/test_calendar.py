@@ -92,3 +92,11 @@ def test_the_refusal_says_when_the_date_ends_and_which_dates_can_run():
     assert "Nothing was changed" in message and "up to 2026-12-02" in message
     with pytest.raises(ValueError, match="time zone"):
         refuse_unfinished(date(2026, 12, 10), datetime(2026, 12, 3, 13, 0))  # noqa: DTZ001 - the point
+
+
+def test_a_report_date_typed_in_the_form_is_the_one_published():
+    now = datetime(2026, 12, 3, 6, 0, tzinfo=UTC)
+    assert report_date_of(now, now, "2026-11-04") == date(2026, 11, 4)
+    assert report_date_of(now, now, None) == date(2026, 12, 3)
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        report_date_of(now, now, "2026-11-4")

@@ -36,7 +36,7 @@ def _documented(text: str):
         return True
     if text == "off":
         return False
-    if text in {"id", "en"}:
+    if text in {"id", "en"} or text.startswith("mailto:"):
         return text
     if text in {"none", "log only"} or text.startswith("none:"):
         return None
