@@ -55,6 +55,7 @@ CREATE TABLE IF NOT EXISTS ektp_ingest.recording (
     extract_date            DATE,         -- the extract in force on recording_date
     reconciliation_status   TEXT,         -- matched | identity_mismatch | not_in_extract | no_extract
     resident_kelurahan_code TEXT,         -- matched rows: the resident's kelurahan in that extract
+    line_number             INTEGER,      -- the row's first line in the file (the header is line 1)
     PRIMARY KEY (file_path, row_number)
 );
 CREATE INDEX IF NOT EXISTS recording_by_nik
@@ -354,6 +355,26 @@ CREATE TABLE IF NOT EXISTS ektp_quarantine.followup_suggestion (
     score           NUMERIC(5, 1) NOT NULL,
     written_at      TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (report_date, file_path, row_number, suggestion_rank)
+);
+
+-- Every follow-up item a site's team was ever given (rows of the three lists above and batch files rejected
+-- whole), across report dates, and whether it is still open: the open-items lists (ektp.outputs.open_items).
+-- listed: the item is in its date's current lists; once the file is corrected and loaded again it is not.
+CREATE TABLE IF NOT EXISTS ektp_quarantine.followup_item (
+    report_date   DATE NOT NULL,
+    item_kind     TEXT NOT NULL,          -- redo | identity_mismatch | not_in_extract | resend_file
+    file_path     TEXT NOT NULL,
+    row_number    INTEGER NOT NULL,       -- 0 for a file rejected whole
+    site_code     TEXT NOT NULL,
+    nik           TEXT COLLATE "C",       -- the row's NIK, normalised (none for a file)
+    suggested_nik TEXT COLLATE "C",       -- the best suggested resident's NIK, if any
+    listed        BOOLEAN NOT NULL,
+    status        TEXT NOT NULL,          -- open | fixed
+    fixed_how     TEXT,                   -- file_corrected | resident_matched
+    first_listed_at TIMESTAMPTZ NOT NULL,
+    fixed_at      TIMESTAMPTZ,
+    shown         TEXT NOT NULL,          -- the list row as last listed (JSON, codes not words)
+    PRIMARY KEY (report_date, item_kind, file_path, row_number)
 );
 
 -- Which rows of a report date were scored for suggestions, what was scored (a digest of the captured NIK, name,

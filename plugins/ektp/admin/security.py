@@ -31,7 +31,7 @@ ANALYST_ROLE = "ektp_analyst"
 #: what a purged rejected row keeps of the record as received (raw_record stays a JSON object)
 REDACTED = json.dumps({"_redacted": "retention"})
 DEFAULT_RETENTION_DAYS = 90
-#: a follow-up folder being written, or being replaced (``ektp.outputs.followup._write_csvs``)
+#: a follow-up folder being written, or being replaced (``ektp.outputs.site_lists.write_site_folder``)
 _LEFTOVER = re.compile(r"\.(\d{4}-\d{2}-\d{2})\.(?:tmp|old)")
 #: the folders of lists with NIKs under the report folder, one folder per date inside (ektp.outputs.followup,
 #: ektp.outputs.card_lists)

@@ -7,7 +7,8 @@ For a report date D (rows recorded on D), written after D is published:
 * ``ektp_quarantine.followup_not_in_extract``: accepted rows whose NIK is not in the extract in force;
 * ``ektp_quarantine.followup_suggestion``: for a not_in_extract row, or a row rejected for its NIK,
   the (at most) three residents of the extract in force it most probably is;
-* ``<report_dir>/followup/<D>/<site>.csv``: the three lists of one site, with the suggestions.
+* ``<report_dir>/followup/<D>/<site>.csv``: the items of one site, in the reader's language
+  (``ektp.outputs.site_lists``), and ``<report_dir>/followup/open_items/<site>.csv`` (``ektp.outputs.open_items``).
 
 The outreach list by name (``ektp_quarantine.outreach_residents``) is kept by ``ektp.outputs.outreach``.
 
@@ -27,14 +28,13 @@ This module is imported by ``ektp.publish.publishing``: heavy libraries load ins
 
 from __future__ import annotations
 
-import csv
 import fcntl
 import hashlib
 import json
 import logging
 import os
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from ektp.core.calendar import WIB
-from ektp.core.file_modes import PRIVATE_DIR, PRIVATE_FILE, create_new, make_dirs, replaced_folder
+from ektp.core.file_modes import PRIVATE_DIR, PRIVATE_FILE, make_dirs
 
 log = logging.getLogger(__name__)
 
@@ -239,6 +239,9 @@ def _wib(value: Any) -> str:
 def write_followups(engine, report_date: date, report_dir: Path) -> dict:
     """Replace D's follow-up lists in the restricted schema, then write D's CSV files per site."""
     from ektp import warehouse as wh
+    from ektp.core.settings import setting
+    from ektp.core.texts import texts
+    from ektp.outputs import open_items, site_lists  # they import this module
 
     written_at = datetime.now(UTC)
     params = {"report_date": report_date, "written_at": written_at}
@@ -254,12 +257,15 @@ def write_followups(engine, report_date: date, report_dir: Path) -> dict:
                          _kelurahan(r.kelurahan_code_captured))
                    for r in wh.query(conn, "followup/select_not_in_extract", params)] + redo_queries
         n_suggested, n_scored = _write_suggestions(conn, report_date, queries, written_at, stored)
-        lists = _read_lists(conn, report_date)
-    files = _write_csvs(report_dir / FOLLOWUP_DIR / report_date.isoformat(), lists)
-    summary = {"report_date": report_date.isoformat(), "redo": len(lists["redo"]),
-               "identity_mismatch": len(lists["identity_mismatch"]), "not_in_extract": len(lists["not_in_extract"]),
-               "with_suggestion": n_suggested, "scored": n_scored, "scores_reused": len(queries) - n_scored,
-               "csv_files": len(files)}
+        lists = site_lists.read_rows(conn, report_date)
+        open_items.record_listed(conn, report_date, lists["rows"], written_at)
+    files = site_lists.write_site_lists(report_dir / FOLLOWUP_DIR / report_date.isoformat(), lists,
+                                        texts(setting("language")))
+    kinds = Counter(r["kind"] for r in lists["rows"])
+    summary = {"report_date": report_date.isoformat(), "redo": kinds["redo"],
+               "identity_mismatch": kinds["identity_mismatch"], "not_in_extract": kinds["not_in_extract"],
+               "resend_files": kinds["resend_file"], "with_suggestion": n_suggested, "scored": n_scored,
+               "scores_reused": len(queries) - n_scored, "csv_files": len(files)}
     log.info("follow-up lists for %s: %s", report_date, summary)
     return summary
 
@@ -384,69 +390,6 @@ def _candidate_blocks(conn, extract_date: date) -> Iterator[tuple[str, str, Cand
              blocks, residents)
 
 
-def _read_lists(conn, report_date: date) -> dict[str, Any]:
-    from ektp import warehouse as wh
-
-    params = {"report_date": report_date}
-    suggestions: dict[tuple[str, int], list] = defaultdict(list)
-    for s in wh.query(conn, "followup/select_suggestions", params):
-        suggestions[(s.file_path, s.row_number)].append(s)
-    return {
-        "sites": [r.site_code for r in wh.query(conn, "followup/select_site_list", params)],
-        "redo": wh.query(conn, "followup/select_redo_list", params),
-        "identity_mismatch": wh.query(conn, "followup/select_identity_mismatch_list", params),
-        "not_in_extract": wh.query(conn, "followup/select_not_in_extract_list", params),
-        "suggestions": suggestions,
-    }
-
-
-CSV_COLUMNS = [
-    "followup", "site_code", "site_name", "file_path", "row_number", "line_number", "recorded_at", "operator_id",
-    "batch_id", "nik", "full_name", "birth_date", "sex", "kelurahan_code", "reason", "details",
-    "extract_full_name", "extract_birth_date", "extract_sex", "extract_kelurahan_code",
-    *[f"suggestion_{n}_{c}" for n in range(1, SUGGESTIONS + 1)
-      for c in ("nik", "full_name", "birth_date", "sex", "kelurahan_code", "score")],
-]
-
-
-def _csv_rows(lists: dict[str, Any]) -> dict[str, list[dict]]:
-    by_site: dict[str, list[dict]] = defaultdict(list)
-
-    def add_suggestions(row: dict, key: tuple[str, int]) -> dict:
-        for n, s in enumerate(lists["suggestions"].get(key, []), start=1):
-            row.update({f"suggestion_{n}_nik": s.nik, f"suggestion_{n}_full_name": s.full_name,
-                        f"suggestion_{n}_birth_date": _iso(s.birth_date), f"suggestion_{n}_sex": s.sex,
-                        f"suggestion_{n}_kelurahan_code": s.kelurahan_code,
-                        f"suggestion_{n}_score": f"{float(s.score):.1f}"})
-        return row
-
-    for r in lists["redo"]:
-        by_site[r.site_code].append(add_suggestions({
-            "followup": "redo", "site_code": r.site_code, "site_name": r.site_name, "file_path": r.file_path,
-            "row_number": r.row_number, "line_number": r.line_number, "recorded_at": r.recorded_at or "",
-            "operator_id": r.operator_id, "batch_id": r.batch_id, "nik": r.nik, "full_name": r.full_name,
-            "birth_date": r.birth_date, "sex": r.sex, "kelurahan_code": r.kelurahan_code, "reason": r.first_reason,
-            "details": r.reasons if r.captured_text is None else f"{r.reasons}; captured: {r.captured_text}",
-        }, (r.file_path, r.row_number)))
-    for r in lists["identity_mismatch"]:
-        by_site[r.site_code].append({
-            "followup": "identity_mismatch", "site_code": r.site_code, "site_name": r.site_name,
-            "file_path": r.file_path, "row_number": r.row_number, "recorded_at": _wib(r.recorded_at),
-            "operator_id": r.operator_id, "nik": r.nik, "full_name": r.full_name, "birth_date": _iso(r.birth_date),
-            "sex": r.sex, "reason": "identity_mismatch", "details": f"differs: {r.differs}",
-            "extract_full_name": r.extract_full_name, "extract_birth_date": _iso(r.extract_birth_date),
-            "extract_sex": r.extract_sex, "extract_kelurahan_code": r.extract_kelurahan_code,
-        })
-    for r in lists["not_in_extract"]:
-        by_site[r.site_code].append(add_suggestions({
-            "followup": "not_in_extract", "site_code": r.site_code, "site_name": r.site_name,
-            "file_path": r.file_path, "row_number": r.row_number, "recorded_at": _wib(r.recorded_at),
-            "operator_id": r.operator_id, "nik": r.nik, "full_name": r.full_name, "birth_date": _iso(r.birth_date),
-            "sex": r.sex, "kelurahan_code": r.kelurahan_code_captured, "reason": "not_in_extract",
-        }, (r.file_path, r.row_number)))
-    return by_site
-
-
 #: a site code used as its own file name: portable, not hidden, one case only (a folder copied to a case-blind
 #: disk or share must not merge two sites), at most 64 characters
 _PLAIN_CODE = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,63}")
@@ -500,25 +443,4 @@ def followup_lock(followup_dir: Path) -> Iterator[None]:
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
-
-def _write_csvs(folder: Path, lists: dict[str, Any]) -> list[Path]:
-    """One CSV per site (every site with a loaded file that day, and any site with a follow-up).
-
-    Written into a new folder that then replaces the old one, so a reader never sees half a day, and
-    a site without follow-ups on a republished date does not keep a stale file. NIKs inside: folders
-    and files are for their owner only, and a failed write leaves no folder behind.
-    """
-    by_site = _csv_rows(lists)
-    sites = sorted(set(lists["sites"]) | set(by_site))
-    with followup_lock(folder.parent), replaced_folder(folder) as tmp:
-        written = []
-        for code in sites:
-            name = site_file_name(code)
-            with os.fdopen(create_new(tmp / name, PRIVATE_FILE), "w", encoding=CSV_ENCODING, newline="") as fh:
-                w = csv.DictWriter(fh, CSV_COLUMNS, lineterminator="\r\n", extrasaction="raise")
-                w.writeheader()
-                for row in by_site.get(code, []):
-                    w.writerow({k: spreadsheet_text(v) for k, v in row.items()})
-            written.append(folder / name)
-    return written
 

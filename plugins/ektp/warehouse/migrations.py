@@ -44,6 +44,8 @@ _ADDED_COLUMNS = [("ektp_ingest.recording", "resident_kelurahan_code", "TEXT", "
                   # empty for files loaded before: they are read once more by the next run, then recorded
                   ("ektp_ingest.file_manifest", "modified_ns", "BIGINT", None),
                   ("ektp_ingest.file_manifest", "changed_ns", "BIGINT", None),
+                  # NULL for rows loaded before: their files' next load fills it in
+                  ("ektp_ingest.recording", "line_number", "INTEGER", None),
                   ("ektp_ingest.file_manifest", "reason_code", "TEXT", "schema/backfill_manifest_reason_code"),
                   ("ektp_quarantine.rejected_file", "reason_code", "TEXT", "schema/backfill_rejected_file_reason_code")]
 

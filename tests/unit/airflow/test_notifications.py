@@ -224,3 +224,22 @@ def test_an_alert_names_the_report_date_typed_in_the_trigger_form():
     context = task_context(params={"report_date": "2026-10-30"})
     assert build_alert(context)["report_date"] == "2026-10-30"
     assert build_alert(task_context())["report_date"] == "2026-11-03"
+
+
+def test_a_data_alert_lists_twenty_paths_of_a_kind_and_counts_them_all(monkeypatch, receiver):
+    from ektp.airflow.notifications import DATA_PROBLEMS, send_data_alert
+    from ektp.ingest.run_findings import ProblemFile, RunFindings, SiteRejections
+
+    monkeypatch.setenv("EKTP_LANGUAGE", "en")
+    findings = RunFindings(
+        rejected_files=[ProblemFile(f"batches/2026-11-02/f{i:02}.csv", "batch", "2026-11-02", "not_utf8")
+                        for i in range(25)],
+        ignored=["batches/05-11-2026"], sites=[SiteRejections("SMAN-3", 40, 30)], rejected_percent=10.0)
+    alert = send_data_alert(findings, task_context(reason=None))
+    (posted,) = receiver.bodies
+    assert posted["event"] == alert["event"] == DATA_PROBLEMS and posted["rejected_files"] == 25
+    text = posted["text"]
+    assert "25 file(s) rejected whole" in text and "f19.csv" in text and "f20.csv" not in text
+    assert "and 5 more" in text and "the file is not UTF-8 text" in text
+    assert "SMAN-3: 30 of 40 rows rejected (75.0%)" in text and "batches/05-11-2026" in text
+    assert posted["sites"] == [{"site_code": "SMAN-3", "rows": 40, "rejected": 30, "percent": 75.0}]
