@@ -25,7 +25,11 @@ rejects a file, ignores a path of the landing area, refuses an extract or reject
 
 Every wait is bounded: a task try fails after `EKTP_TASK_TIMEOUT_MINUTES` (default 60) and is retried
 twice, `EKTP_RETRY_DELAY_MINUTES` (default 5) apart; a run fails after `EKTP_RUN_TIMEOUT_MINUTES`
-(default 300) running.
+(default 300) running; the warehouse's waits (connect, statement, locks, the writers' lock) have their own
+`EKTP_PG_*` and `EKTP_WRITE_LOCK_WAIT_MINUTES` limits. A configuration error (no `ektp_warehouse`
+connection, no such database, a refused login, a missing right, a mistyped setting) fails at once, not
+retried, naming the connection, host and database; under `airflow dags test` nothing is retried unless
+`EKTP_RETRY_IN_DAGS_TEST=on`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's first command: sample landing area -> the DAG for each sample date on the embedded
-# SQLite warehouse -> the kecamatan coverage of the last date, and the HTML report of every date.
+# SQLite warehouse -> the kecamatan coverage and the card funnel per site of the last date, and the HTML report of
+# every date.
 # Sealed: it writes only under var/ and uses only the embedded warehouse there, whatever the shell exports.
 # airflow-env.sh keeps exported values (operators rely on that), so every EKTP_* and AIRFLOW* variable is
 # dropped first and named (never its value: it may hold a password), then the sample's own are set.
@@ -37,3 +38,4 @@ for d in $dates; do
   echo "  var/reports/coverage_$d.html"
 done
 echo "Follow-up lists per outreach site (restricted: NIKs and names): var/reports/followup/<date>/"
+echo "Card lists per outreach site (restricted: cards to hand over, referrals, backlog): var/reports/cards/<date>/"

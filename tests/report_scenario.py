@@ -1,6 +1,7 @@
 """A published warehouse for report tests that need no pipeline run: seven dates of Jakarta Selatan (its ten
 kecamatan and 65 kelurahan, names from the pinned Kemendagri list), a new extract on the fifth date, six
-outreach sites with long names, rejections of four kinds and a card funnel, written straight into the
+outreach sites with long names, rejections of four kinds, uploads (one rejected whole, one delivered twice)
+and a card funnel, written straight into the
 ``ektp_coverage`` tables as publishing would write them."""
 
 from __future__ import annotations
@@ -66,6 +67,14 @@ def fill(engine: sa.Engine) -> None:
                               accepted - matched - 1, AT])
         for k, reason in enumerate(REJECTIONS):
             rej_rows.append([day, reason, 3 + k * 2 + i, AT])
+    files = [[LAST, "batch", f"batches/{LAST}/{code}_TAB{k:02d}.csv", "loaded", "", code, 60 + k, AT]
+             for k, (code, _) in enumerate(SITES)]
+    files += [[LAST, "batch", f"batches/{LAST}/RW12-TEBET-TIMUR_TAB01_perekaman_ulang_setelah_perbaikan.csv",
+               "rejected", "missing_column", "", 0, AT],
+              [LAST, "batch", f"batches/{LAST}/SMAN-70-JAKARTA_TAB02 (salinan).csv", "duplicate_delivery", "", "", 0,
+               AT],
+              [LAST, "card_events", f"cards/{LAST}/cetak_kartu.csv", "rejected", "not_utf8", "", 0, AT],
+              [LAST, "registry", f"registry/{LAST}/siak_jaksel.csv", "loaded", "", "", 109980, AT]]
     funnel = [[LAST, code, name, 300 - 40 * k, 2 + k % 2, 250 - 40 * k, 180 - 30 * k, 120 - 20 * k, 90 - 15 * k,
                12 + k, AT] for k, (code, name) in enumerate(SITES)]
     with wh.transaction(engine) as conn:
@@ -84,6 +93,8 @@ def fill(engine: sa.Engine) -> None:
             "rows_accepted", "matched", "identity_mismatch", "not_in_extract", "published_at"], site_rows)
         wh.bulk_insert(conn, "ektp_coverage.rejections_daily", ["report_date", "reason", "rows", "published_at"],
                        rej_rows)
+        wh.bulk_insert(conn, "ektp_coverage.files_daily", [
+            "report_date", "kind", "file_path", "outcome", "reason", "site_code", "rows", "published_at"], files)
         wh.bulk_insert(conn, "ektp_coverage.site_funnel_daily", [
             "report_date", "site_code", "site_name", "recorded", "biometric_duplicate", "prr", "printed", "delivered",
             "activated", "awaiting_print_14d", "published_at"], funnel)

@@ -1,5 +1,4 @@
 -- The outreach list by name emptied: no published date, or no extract in force on it.
 DELETE FROM ektp_quarantine.outreach_list;
-DELETE FROM ektp_quarantine.outreach_unrecorded;
 DELETE FROM ektp_quarantine.outreach_recorded_nik;
 DELETE FROM ektp_quarantine.outreach_recorded_now;

@@ -177,6 +177,9 @@ COMMENT ON COLUMN ektp_ingest.recording.extract_date IS
     'The extract in force on recording_date (NULL: none).';
 COMMENT ON COLUMN ektp_ingest.recording.reconciliation_status IS
     'Accepted rows: matched | identity_mismatch | not_in_extract | no_extract. NULL for duplicates.';
+COMMENT ON COLUMN ektp_ingest.recording.line_number IS
+    'The row''s first line in its file (the header is line 1): where a team finds it (NULL for rows loaded before '
+    'the column existed, until their file is loaded again).';
 COMMENT ON COLUMN ektp_ingest.recording.resident_kelurahan_code IS
     'Matched rows: the resident''s kelurahan_code in the extract in force (where the row counts as coverage).';
 COMMENT ON TABLE ektp_ingest.registry_extract IS
@@ -201,6 +204,10 @@ COMMENT ON TABLE ektp_quarantine.rejected_file IS
     'Files rejected whole: not UTF-8, no header, a required column missing.';
 COMMENT ON COLUMN ektp_quarantine.rejected_file.reason_code IS
     'not_utf8 | bad_header | missing_column | implausible_extract (files_daily.reason).';
+COMMENT ON TABLE ektp_quarantine.followup_item IS
+    'Every follow-up item a site''s team was given (rows of the follow-up lists, batch files rejected whole), across '
+    'report dates, with status open | fixed (file corrected and loaded again, or a later recording of the resident '
+    'matched): the open-items lists.';
 COMMENT ON TABLE ektp_quarantine.rejected_row IS
     'Every rejected row as received (raw_record, JSON), with every failing reason in contract order.';
 COMMENT ON COLUMN ektp_quarantine.rejected_row.first_reason IS

@@ -55,6 +55,7 @@ CREATE TABLE IF NOT EXISTS ektp_ingest.recording (
     extract_date            DATE,         -- the extract in force on recording_date
     reconciliation_status   TEXT,         -- matched | identity_mismatch | not_in_extract | no_extract
     resident_kelurahan_code TEXT,         -- matched rows: the resident's kelurahan in that extract
+    line_number             INTEGER,      -- the row's first line in the file (the header is line 1)
     PRIMARY KEY (file_path, row_number)
 );
 CREATE INDEX IF NOT EXISTS recording_by_nik
@@ -356,18 +357,51 @@ CREATE TABLE IF NOT EXISTS ektp_quarantine.followup_suggestion (
     PRIMARY KEY (report_date, file_path, row_number, suggestion_rank)
 );
 
+-- Every follow-up item a site's team was ever given (rows of the three lists above and batch files rejected
+-- whole), across report dates, and whether it is still open: the open-items lists (ektp.outputs.open_items).
+-- listed: the item is in its date's current lists; once the file is corrected and loaded again it is not.
+CREATE TABLE IF NOT EXISTS ektp_quarantine.followup_item (
+    report_date   DATE NOT NULL,
+    item_kind     TEXT NOT NULL,          -- redo | identity_mismatch | not_in_extract | resend_file
+    file_path     TEXT NOT NULL,
+    row_number    INTEGER NOT NULL,       -- 0 for a file rejected whole
+    site_code     TEXT NOT NULL,
+    nik           TEXT COLLATE "C",       -- the row's NIK, normalised (none for a file)
+    suggested_nik TEXT COLLATE "C",       -- the best suggested resident's NIK, if any
+    listed        BOOLEAN NOT NULL,
+    status        TEXT NOT NULL,          -- open | fixed
+    fixed_how     TEXT,                   -- file_corrected | resident_matched
+    first_listed_at TIMESTAMPTZ NOT NULL,
+    fixed_at      TIMESTAMPTZ,
+    shown         TEXT NOT NULL,          -- the list row as last listed (JSON, codes not words)
+    PRIMARY KEY (report_date, item_kind, file_path, row_number)
+);
+
+-- Which rows of a report date were scored for suggestions, what was scored (a digest of the captured NIK, name,
+-- birth date, sex and kelurahan) and against which load of the extract in force: when the date's lists are
+-- written again (a late file republishes it), a row scored the same way keeps its stored suggestions.
+CREATE TABLE IF NOT EXISTS ektp_quarantine.followup_scored (
+    report_date     DATE NOT NULL,
+    file_path       TEXT NOT NULL,
+    row_number      INTEGER NOT NULL,
+    query_digest    TEXT NOT NULL,
+    extract_version TEXT NOT NULL,
+    written_at      TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (report_date, file_path, row_number)
+);
+
 -- Work table: the birth dates and kelurahan codes whose residents are candidate suggestions.
 CREATE TABLE IF NOT EXISTS ektp_quarantine.followup_candidate_key (
     birth_date     DATE,
     kelurahan_code TEXT
 );
 
--- The outreach list by name (the view ektp_quarantine.outreach_residents, create_restricted_views.sql) is kept
--- incrementally (ektp.outputs.outreach): a night removes the residents it matched and puts back any whose match
--- went away, instead of writing five million rows again; a new extract in force rebuilds it.
+-- The outreach list by name is the view ektp_quarantine.outreach_residents (create_restricted_views.sql): the
+-- residents of the extract in force on the list's date, less the NIKs recorded by then. Only those NIKs and the
+-- date are stored, kept by difference (ektp.outputs.outreach): nothing of the five million residents is written.
 -- The list's one row: the report date it is for (the latest published), the extract in force then and which
--- load of it (file sha256 and validation time: an extract re-landed under its date rebuilds the list), and the
--- birth dates of residents aged 16 to 18 on that date (born_after < birth_date <= born_by).
+-- load of it (file sha256 and validation time: an extract re-landed under its date starts the list again), and
+-- the birth dates of residents aged 16 to 18 on that date (born_after < birth_date <= born_by).
 CREATE TABLE IF NOT EXISTS ektp_quarantine.outreach_list (
     report_date     DATE NOT NULL,
     extract_date    DATE NOT NULL,
@@ -375,18 +409,6 @@ CREATE TABLE IF NOT EXISTS ektp_quarantine.outreach_list (
     born_by         DATE NOT NULL,
     born_after      DATE NOT NULL,
     written_at      TIMESTAMPTZ NOT NULL
-);
-
--- Residents of outreach_list.extract_date still unrecorded on its report_date, by name.
-CREATE TABLE IF NOT EXISTS ektp_quarantine.outreach_unrecorded (
-    nik            TEXT COLLATE "C" PRIMARY KEY,
-    extract_date   DATE NOT NULL,
-    kecamatan_code TEXT NOT NULL,
-    kelurahan_code TEXT NOT NULL,
-    full_name      TEXT,
-    birth_date     DATE NOT NULL,
-    sex            TEXT NOT NULL,
-    written_at     TIMESTAMPTZ NOT NULL
 );
 
 -- The NIKs the outreach list counted as recorded when it was last written (matched recordings of its extract

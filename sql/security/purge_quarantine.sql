@@ -8,8 +8,10 @@ UPDATE ektp_quarantine.rejected_row
    SET raw_record = :redacted
  WHERE rejected_at < :cutoff
    AND raw_record <> :redacted;
--- Follow-up lists for the field teams are work lists: those of report dates before the cutoff go whole.
+-- Follow-up lists for the field teams are work lists: those of report dates before the cutoff go whole
+-- (and their open items).
 DELETE FROM ektp_quarantine.followup_suggestion WHERE report_date < :cutoff_date;
 DELETE FROM ektp_quarantine.followup_redo WHERE report_date < :cutoff_date;
 DELETE FROM ektp_quarantine.followup_identity_mismatch WHERE report_date < :cutoff_date;
 DELETE FROM ektp_quarantine.followup_not_in_extract WHERE report_date < :cutoff_date;
+DELETE FROM ektp_quarantine.followup_item WHERE report_date < :cutoff_date;

@@ -30,8 +30,14 @@ RUN_LANGS = {"bash", "sql"}
 #: (document, first line of the block) -> why it is not run here (and where it is tested, if it is)
 NOT_RUN = {
     ("README.md", "make sample   # set up .venv, generate sample data, run the DAG for each date on SQLite, print "
-                  "coverage"):
+                  "coverage and funnel"):
         "`make test` runs this test; `make sample` is run whole by tests/tools/test_run_sample_sealed.py",
+    ("docs/runbook.md", "export AIRFLOW_CONN_EKTP_WAREHOUSE=postgresql://<user>:<password>@<host>:5432/<database>   "
+                        "# environment"):
+        "placeholders for a real server; tests/integration/test_warehouse_connection.py defines the connection "
+        "both ways (environment, `airflow connections add`)",
+    ("docs/runbook.md", "SELECT pid, application_name, client_addr, xact_start, state, query"):
+        "needs the process id from the message; tests/integration/test_writer_lock.py runs the lookup behind it",
 }
 _MARK = re.compile(r"<!--\s*docs-test:\s*(.*?)\s*-->")
 _SCHEMA = re.compile(r"\bektp_(?:ingest|quarantine|coverage)\.")

@@ -99,6 +99,8 @@ def night(tmp_path_factory):
 
 
 def test_every_site_gets_its_own_short_named_list_and_a_rerun_works(night):
+    from ektp.core.settings import settings
+    from ektp.core.texts import texts
     from ektp.outputs.followup import site_file_name
 
     root, first, again = night
@@ -109,13 +111,14 @@ def test_every_site_gets_its_own_short_named_list_and_a_rerun_works(night):
     names = sorted(p.name for p in folder.iterdir())
     assert names == sorted(site_file_name(s) for s in sites)
     assert max(len(n.encode()) for n in names) <= 100
-    assert sorted(p.name for p in folder.parent.iterdir()) == [".lock", DAY]  # no .tmp or .old folder
+    assert sorted(p.name for p in folder.parent.iterdir()) == [".lock", DAY, "open_items"]  # no .tmp or .old folder
     for run in (first, again):
         (lists,) = run["reports"]["followup"]
         assert lists["csv_files"] == len(sites) and lists["redo"] == 2 * len(SITES) + 1
+    site_code = texts(settings().language)("Site code")
     for path in folder.iterdir():  # each file holds the rows of its own site
         with path.open(encoding="utf-8-sig", newline="") as fh:
-            codes = {r["site_code"].removeprefix("'") for r in csv.DictReader(fh)}
+            codes = {r[site_code].removeprefix("'") for r in csv.DictReader(fh)}
         assert [site_file_name(c) for c in codes] == [path.name]
 
 

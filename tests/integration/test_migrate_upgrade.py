@@ -59,3 +59,25 @@ def test_an_older_warehouse_gets_new_columns_and_extract_targets(engine: sa.Engi
                                     f"{wh.table(conn, 'ektp_ingest.extract_target')} ORDER BY 1, 2")).all()
     assert [(str(d), k, int(n)) for d, k, n in rows] == [
         ("2026-11-01", "31.74.01.1001", 2), ("2026-11-01", "31.74.01.1002", 1), ("2026-11-03", "31.74.01.1002", 1)]
+
+
+def test_the_outreach_list_table_of_an_older_warehouse_becomes_the_view(engine: sa.Engine):
+    """Before issue 21 the outreach list by name was a table rewritten every night; migrate() drops it (and the
+    table a first incremental version kept) and creates the view in its place."""
+    with wh.transaction(engine) as conn:
+        t = lambda q: wh.table(conn, q)  # noqa: E731
+        conn.execute(sa.text(f"DROP VIEW {t('ektp_quarantine.outreach_residents')}"))
+        conn.execute(sa.text(f"CREATE TABLE {t('ektp_quarantine.outreach_residents')} (report_date DATE, nik TEXT)"))
+        conn.execute(sa.text(f"CREATE TABLE {t('ektp_quarantine.outreach_unrecorded')} (nik TEXT)"))
+        conn.execute(sa.text(f"DELETE FROM {t('ektp_ingest.schema_version')} "
+                             "WHERE sql_file = 'schema/create_restricted_views'"))  # an older warehouse never had it
+    wh.migrate(engine)
+    with engine.connect() as conn:
+        schema = None if wh.is_sqlite(conn) else "ektp_quarantine"
+        inspector = sa.inspect(conn)
+        assert "outreach_residents" in inspector.get_view_names(schema=schema)
+        tables = set(inspector.get_table_names(schema=schema))
+        assert not {"outreach_residents", "outreach_unrecorded"} & tables
+        assert {"outreach_list", "outreach_recorded_nik"} <= tables
+        assert conn.execute(sa.text(f"SELECT count(*) FROM {wh.table(conn, 'ektp_quarantine.outreach_residents')}"
+                                    )).scalar_one() == 0

@@ -68,6 +68,13 @@ class Runs:
                     "EKTP_REPORT_DIR": str(report_dir), "EKTP_REPORTS": "off", "EKTP_DATA_DOCS": "off"}
         self.report_dir = report_dir
         self.hows: list[str] = []
+        from ektp.warehouse import make_engine, migrate
+
+        engine = make_engine(url)
+        try:
+            migrate(engine)  # a retraction may come first: it needs the tables
+        finally:
+            engine.dispose()
 
     def run(self, day: str) -> None:
         from ektp.airflow import tasks
@@ -117,7 +124,7 @@ def test_incremental_outreach_list_equals_one_built_from_scratch(scenario: Scena
     runs.run(D3)  # the first run: the extract's date and D3 published, the list built
     runs.run(D1)  # an earlier date: the latest stays D3, the list does not change
     runs.run(D4)
-    assert runs.hows[:3] == ["rebuilt", "updated", "updated"]
+    assert runs.hows[:3] == ["started", "updated", "updated"]
     assert _kept(warehouse_url), "residents still unrecorded on D4"
     scenario.land_late_file()  # recordings for D1 that land after D4 was published: they leave the list
     runs.run(D1)
@@ -128,7 +135,7 @@ def test_incremental_outreach_list_equals_one_built_from_scratch(scenario: Scena
     runs.run(D4)
     scenario.land_second_extract()  # the extract of D3 on: the list is built again from it
     runs.run(D5)
-    assert runs.hows[-1] == "rebuilt"
+    assert runs.hows[-1] == "started"
     runs.retract(D5)  # the list was D5's: built again for D4
     runs.retract(D2)  # a middle date: the list is D4's still
     runs.run(D5)
@@ -139,7 +146,7 @@ def test_incremental_outreach_list_equals_one_built_from_scratch(scenario: Scena
     assert _kept(warehouse_url) == [] and runs.published() == []
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_any_sequence_of_runs_keeps_the_list_equal_to_one_built_from_scratch(tmp_path_factory, data):
     """Random sequences on SQLite: runs of any date, the late file, the corrected file, the second extract and
@@ -148,7 +155,7 @@ def test_any_sequence_of_runs_keeps_the_list_equal_to_one_built_from_scratch(tmp
     scenario = Scenario(root)
     runs = Runs(scenario, f"sqlite:///{root / 'warehouse.sqlite'}", root / "reports")
     landed: set[str] = set()
-    for _ in range(data.draw(st.integers(4, 8), label="steps")):
+    for _ in range(data.draw(st.integers(3, 6), label="steps")):
         step = data.draw(st.sampled_from(["run", "run", "run", "late", "corrected", "extract", "retract"]))
         if step == "retract" and runs.published():
             runs.retract(data.draw(st.sampled_from(sorted(runs.published())), label="retracted"))

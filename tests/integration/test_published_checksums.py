@@ -29,7 +29,8 @@ GOLDEN = Path(__file__).with_name("published_checksums.json")
 SCHEMAS = ("ektp_ingest", "ektp_quarantine", "ektp_coverage")
 #: columns whose values depend on when and where a run happened, not on what it computed
 RUN_COLUMNS = {"published_at", "written_at", "validated_at", "rejected_at", "noted_at", "applied_at", "run_id",
-               "modified_ns", "changed_ns"}
+               "modified_ns", "changed_ns", "first_listed_at", "fixed_at",
+               "extract_version"}  # the extract file's sha256 and its validated_at (outreach_list, followup_scored)
 #: bookkeeping of the warehouse itself (the text of the schema files applied), not pipeline output
 SKIP_TABLES = {"schema_version"}
 

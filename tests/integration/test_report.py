@@ -207,6 +207,15 @@ def test_report_numbers_equal_the_published_tables(published):
         assert [(r["report_date"], r["rows_received"], r["rows_rejected"], r["rows_duplicate"], r["rows_accepted"],
                  r["matched"]) for r in data["trend"]] == [(str(d), *rest) for d, *rest in flows]
 
+        files = fetch(url, "SELECT kind, file_path, outcome, reason, site_code, rows FROM ektp_coverage.files_daily "
+                           "WHERE report_date = :d", d=day)
+        assert files, "every published date has landed files"
+        assert sorted((f["kind"], f["file_path"], f["outcome"], f["reason"], f["site_code"], f["rows"])
+                      for f in data["files"]) == sorted(files)
+        shown = [(c["file_path"], c["outcome"]) for c in cells["table-files-attention"] if "file_path" in c]
+        shown += [(c["file_path"], "loaded") for c in cells["table-files-loaded"] if "file_path" in c]
+        assert sorted(shown) == sorted((f[1], f[2]) for f in files)
+
         t = data["totals"]
         assert t["target_residents"] == sum(r[2] for r in kec)
         assert t["recorded_to_date"] == sum(r[4] for r in kec)
@@ -249,6 +258,11 @@ def test_no_nik_in_the_report_or_the_published_schema(published):
 
 
 def test_followup_lists_and_csv_files(published):
+    from ektp.core.settings import settings
+    from ektp.core.texts import texts
+    from ektp.outputs.site_lists import KINDS, NO_MATCH
+
+    t = texts(settings().language)
     url = published.url
     for day in published.dates:
         (rejected, mismatch, not_in_extract), = fetch(
@@ -262,21 +276,33 @@ def test_followup_lists_and_csv_files(published):
         sites = {s for (s,) in fetch(url, "SELECT site_code FROM ektp_coverage.site_daily WHERE report_date = :d",
                                      d=day)}
         files = sorted(folder.glob("*.csv"))
-        assert {f.stem for f in files} == sites  # sample site codes are already safe file names
+        # sample site codes are already safe file names; a file rejected whole whose name begins with no site code
+        # that ever loaded a file is in the list without a site
+        assert sites <= {f.stem for f in files} <= sites | {"_no_site"}
         rows = []
         for f in files:
             with f.open(encoding="utf-8-sig", newline="") as fh:
                 got = list(csv.DictReader(fh))
-            assert {r["site_code"] for r in got} <= {f.stem}
+            assert {r[t("Site code")] for r in got} <= {f.stem.replace("_no_site", "")}
             rows += got
-        by_kind = {k: sum(1 for r in rows if r["followup"] == k) for k in counts}
+        by_kind = {k: sum(1 for r in rows if r[t("What to do")] == t(KINDS[k])) for k in counts}
         assert by_kind == counts
-        # suggestions: in the CSV exactly as in the table, best first
+        # the batch and line of every row in its file
+        assert all(r[t("Line in the file")].isdigit() for r in rows if r[t("What to do")] != t(KINDS["resend_file"]))
+        assert all(r[t("Batch")] for r in rows
+                   if r[t("What to do")] in (t(KINDS["identity_mismatch"]), t(KINDS["not_in_extract"])))
+        # suggestions: the best one in the CSV exactly as in the table; otherwise ask for the KTP/KK
         sugg = fetch(url, "SELECT file_path, row_number, suggestion_rank, nik, score "
                           "FROM ektp_quarantine.followup_suggestion WHERE report_date = :d", d=day)
-        flat = {(r["file_path"], int(r["row_number"]), n, r[f"suggestion_{n}_nik"], _num(r[f"suggestion_{n}_score"]))
-                for r in rows for n in (1, 2, 3) if r[f"suggestion_{n}_nik"]}
-        assert flat == {(f, n, k, nik, _num(s)) for f, n, k, nik, s in sugg}
+        lines = {(f, n): line for f, n, line in fetch(
+            url, "SELECT file_path, row_number, line_number FROM ektp_quarantine.followup_redo WHERE report_date = :d "
+                 "UNION ALL SELECT file_path, row_number, line_number FROM ektp_ingest.recording "
+                 "WHERE recording_date = :d", d=day)}
+        best = {(f, str(lines[(f, n)]), nik, t.number(float(s), 1)) for f, n, rank, nik, s in sugg if rank == 1}
+        assert {(r[t("File")], r[t("Line in the file")], r[t("Suggested NIK")], r[t("Match score")]) for r in rows
+                if r[t("Suggested NIK")]} == best
+        assert all(r[t("Suggested resident")] == t(NO_MATCH) for r in rows
+                   if not r[t("Suggested NIK")] and r[t("What to do")] == t(KINDS["not_in_extract"]))
         assert all(75 <= float(s) <= 100 for *_, s in sugg)
 
     # identity mismatches: the extract's values beside the captured ones, and they do differ

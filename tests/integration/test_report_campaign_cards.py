@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
+import sqlalchemy as sa
 from ektp import warehouse as wh
 from ektp.outputs import report
 
@@ -35,6 +36,9 @@ def _cards(engine) -> None:
     land.write(engine)
     publish(engine, NOV[10])
     publish(engine, NOV[20])
+    with wh.transaction(engine) as conn:  # as if N4 had matched a resident of Setiabudi in the extract
+        conn.execute(sa.text(f"UPDATE {wh.table(conn, 'ektp_ingest.recording')} "
+                             "SET resident_kelurahan_code = '31.74.02.1001' WHERE nik = :nik"), {"nik": N[4]})
 
 
 def test_funnel_handover_days_and_print_backlog(engine):
@@ -48,10 +52,15 @@ def test_funnel_handover_days_and_print_backlog(engine):
     # N2 handed over after 4 days, N6 (activated, so handed over) after 5, N1 after 10: the median is 5
     assert lab["median_days_to_handover"] == 5 and lab["handed_over_counted"] == lab["delivered"]
     assert funnel[RW]["median_days_to_handover"] is None and funnel[RW]["handed_over_counted"] == 0
-    # awaiting print > 14 days on Nov 20: N4 (nothing since Nov 3) and N5 (print-ready, recorded Nov 4)
-    assert data["print_backlog"] == [{"kecamatan_code": "31.74.01", "kecamatan_name": "Tebet",
-                                      "awaiting_print_14d": 2, "oldest_recording": "2026-11-03"}]
-    assert sum(r["awaiting_print_14d"] for r in data["funnel"]) == 2
+    # awaiting print > 14 days on Nov 20: N4 (nothing since Nov 3; its resident lives in Setiabudi) and N5
+    # (print-ready, recorded Nov 4; no resident matched, so the kecamatan of its NIK's region digits, Tebet)
+    assert data["print_backlog"] == [
+        {"kecamatan_code": "31.74.01", "kecamatan_name": "Tebet", "awaiting_print_14d": 1,
+         "oldest_recording": "2026-11-04"},
+        {"kecamatan_code": "31.74.02", "kecamatan_name": "Setiabudi", "awaiting_print_14d": 1,
+         "oldest_recording": "2026-11-03"}]
+    assert sum(r["awaiting_print_14d"] for r in data["funnel"]) == 2 == data["funnel_totals"]["awaiting_print_14d"]
+    assert data["funnel_totals"]["median_days_to_handover"] == 5 and data["funnel_totals"]["recorded"] == 6
     assert {(r["operator_id"], r["site_code"]): r["rows_accepted"] for r in data["operators"]} == {
         ("OPR-1", LAB): 5, ("OPR-1", RW): 1}
 
@@ -93,3 +102,32 @@ def test_campaign_to_date_across_a_new_extract(engine):
     html = report.render(data, "en")
     assert "November 4, 2026: extract of November 4, 2026 replaces the extract of November 1, 2026" in html
     assert 'id="table-site-ranking"' in html
+
+
+def test_uploads_of_the_date(engine):
+    """files_daily (contract §4) on the page: what needs someone first, reasons in words, the loaded files behind."""
+    at = datetime.now(UTC)
+    rows = [[NOV[2], "batch", "batches/2026-11-02/LAB_TAB1.csv", "loaded", "", LAB, 70],
+            [NOV[2], "batch", "batches/2026-11-02/RW12-TEBET-TIMUR_TAB01.csv", "rejected", "missing_column", "", 0],
+            [NOV[2], "batch", "batches/2026-11-02/LAB_TAB1 (copy).csv", "duplicate_delivery", "", "", 0],
+            [NOV[2], "card_events", "cards/2026-11-02/x.csv", "rejected", "not_utf8", "", 0],
+            [NOV[2], "registry", "registry/2026-11-02/siak.csv", "loaded", "", "", 1200],
+            [NOV[3], "batch", "batches/2026-11-03/LAB_TAB1.csv", "loaded", "", LAB, 5]]
+    with wh.transaction(engine) as conn:
+        wh.bulk_insert(conn, "ektp_coverage.files_daily", [
+            "report_date", "kind", "file_path", "outcome", "reason", "site_code", "rows", "published_at"],
+            [[*r, at] for r in rows])
+    data = report.load_report_data(engine, NOV[2])
+    assert [(f["outcome"], f["file_path"]) for f in data["files"]] == [
+        ("rejected", "batches/2026-11-02/RW12-TEBET-TIMUR_TAB01.csv"), ("rejected", "cards/2026-11-02/x.csv"),
+        ("duplicate_delivery", "batches/2026-11-02/LAB_TAB1 (copy).csv"),
+        ("loaded", "batches/2026-11-02/LAB_TAB1.csv"), ("loaded", "registry/2026-11-02/siak.csv")]
+    assert data["files_totals"] == {"files": 5, "loaded": 2, "rejected": 2, "duplicate_delivery": 1,
+                                    "rows_loaded": 1270}
+
+    html = report.render(data, "id")
+    attention = html[html.index('id="table-files-attention"'):html.index('id="table-files-loaded"')]
+    assert "RW12-TEBET-TIMUR_TAB01.csv" in attention and "LAB_TAB1.csv<" not in attention
+    assert "ada kolom wajib yang tidak ada pada judul kolom" in attention  # missing_column, in words
+    assert "ditolak seluruhnya: kirim ulang" in attention and "kiriman ganda" in attention
+    assert "5 berkas bertanggal hari ini: 2 dimuat (1.270 baris), 2 ditolak seluruhnya, 1 kiriman ganda." in html

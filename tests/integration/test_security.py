@@ -170,15 +170,17 @@ def test_purge_redacts_old_rejected_rows_and_keeps_the_counts(warehouse_url, run
     engine.dispose()
 
 
-def test_purge_removes_what_a_killed_writer_left_of_any_date(sqlite_url, tmp_path):
-    """A follow-up writer killed between writing and swapping leaves ``.<date>.tmp``/``.<date>.old`` folders with
-    NIKs; no later write of another date removes them, so the purge does, whatever their date."""
+@pytest.mark.parametrize("lists", ["followup", "cards"])
+def test_purge_removes_what_a_killed_writer_left_of_any_date(sqlite_url, tmp_path, lists):
+    """A follow-up or card-list writer killed between writing and swapping leaves ``.<date>.tmp``/``.<date>.old``
+    folders with NIKs; no later write of another date removes them, so the purge does, whatever their date; and
+    it deletes the dates before the cutoff."""
     from ektp.admin.security import purge_quarantine
     from ektp.warehouse import make_engine, migrate
 
     engine = make_engine(sqlite_url)
     migrate(engine)
-    followups = tmp_path / "reports" / "followup"
+    followups = tmp_path / "reports" / lists
     outside = tmp_path / "outside"
     outside.mkdir()
     for name in ("2026-01-02", ".2026-01-02.tmp", "2099-01-01", ".2099-01-01.tmp", ".2099-01-01.old", "notes"):

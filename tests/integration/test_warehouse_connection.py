@@ -103,19 +103,6 @@ def test_the_connection_may_live_in_the_metadata_database_for_tasks_and_commands
     assert all(name in table.stdout for (name,) in kecamatan), table.stdout
 
 
-@pytest.mark.parametrize("variable", ["EKTP_PG_LOCK_TIMEOUT_MINUTES"])
-def test_a_mistyped_setting_fails_the_task_without_retries(airflow_home, sample_landing, tmp_path, pg_url,
-                                                          variable):
-    env = _isolated_env(tmp_path, sample_landing, pg_url)
-    env[variable] = "five"
-
-    done, seconds = _dags_test(env)
-
-    output = done.stdout + done.stderr
-    assert done.returncode != 0 and seconds < 90, output[-3000:]
-    assert f"Configuration error, not retried: {variable}" in output, output[-3000:]
-
-
 @pytest.mark.parametrize("command", [["ektp.outputs.coverage_table", "--date", DAY],
                                      ["ektp.admin.retract", "--date", DAY, "--reason", "test", "--dry-run"],
                                      ["ektp.admin.security", "purge-quarantine"]])

@@ -37,7 +37,7 @@ def test_benchmark_smoke(tmp_path: Path, airflow_home: Path):
     done = subprocess.run(
         ["bash", str(ROOT / "scripts" / "benchmark.sh"), "--residents", "2000", "--recordings", "500", "--files", "5",
          "--repeat", "2", "--workdir", str(tmp_path / "work"), "--airflow-template", str(airflow_home),
-         "--json", str(report), "--quiet", "--reports", "--db-prefix", prefix],
+         "--json", str(report), "--quiet", "--db-prefix", prefix],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -64,6 +64,11 @@ def test_benchmark_smoke(tmp_path: Path, airflow_home: Path):
                                                      / data["machine"]["nproc"])
         assert stage["cpu_bound_s"] <= stage["pipeline_s"] + 0.5
         assert stage["cpu_bound_ratio"] == pytest.approx(stage["cpu_bound_s"] / stage["floor_s"])
+        # the night as scheduled, per part, every run: the report task is part of it (reports are on by default)
+        assert set(stage["part_runs"]) >= {"plan", "load", "publish", "report/lists"}
+        assert all(len(runs) == 2 for runs in stage["part_runs"].values())
+        assert min(stage["part_runs"]["report/lists"]) > 0
+        assert stage["peak_rss_server_mib"] > 0  # the largest PostgreSQL process is sampled too
     assert stages["extract load"]["rows"] == 2000
     assert stages["nightly run"]["rows"] == point["batch_rows"] > 0
     checks = point["checks"]
@@ -71,9 +76,10 @@ def test_benchmark_smoke(tmp_path: Path, airflow_home: Path):
     assert checks["floor_recorded"] > 0
 
     printed = done.stdout
-    for words in ("extract load", "nightly run", "ratio", "RSS", "Airflow", "CPU during the stage"):
+    for words in ("extract load", "nightly run", "ratio", "RSS", "Airflow", "CPU during the stage", "report/lists",
+                  "whole stage", "largest PostgreSQL process"):
         assert words in printed
     assert not _bench_databases(prefix)  # every database it made is dropped
     assert not list((tmp_path / "work").glob("landing-*"))  # and the landing area removed
-    # --reports: the runs wrote the HTML reports and follow-up lists too
+    # reports on by default: the runs wrote the HTML reports and follow-up lists too
     assert list((tmp_path / "work").glob("var-*/reports/coverage_*.html"))

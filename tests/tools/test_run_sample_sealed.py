@@ -96,11 +96,14 @@ def test_make_sample_ignores_every_hostile_export(tmp_path):
     assert tree(landing) == landing_before
     assert sorted(p.name for p in elsewhere.iterdir()) == ["landing"]
     assert f"e-KTP outreach coverage by kecamatan, {LAST_DATE}" in done.stdout and "TOTAL" in done.stdout
+    assert f"Card funnel per outreach site, {LAST_DATE}" in done.stdout  # after the coverage table
+    assert done.stdout.index("Card funnel") > done.stdout.index("e-KTP outreach coverage")
     assert f"var/reports/coverage_{LAST_DATE}.html" in done.stdout
     var = checkout / "var"
     assert (var / "landing" / "registry").is_dir() and (var / "landing" / "cards").is_dir()
     assert (var / "reports" / f"coverage_{LAST_DATE}.html").is_file()
     assert (var / "reports" / "followup" / LAST_DATE).is_dir()
+    assert (var / "reports" / "cards" / LAST_DATE / "_unlinked.csv").is_file()
     assert (var / "airflow" / "airflow.db").is_file()
     engine = sa.create_engine(f"sqlite:///{var / 'warehouse.sqlite'}")
     try:

@@ -54,13 +54,21 @@ def main(argv: list[str] | None = None) -> int:
                     help="an Airflow home whose migrated airflow.db is copied instead of running `db migrate`")
     ap.add_argument("--json", type=Path, help="also write the report as JSON here")
     ap.add_argument("--markdown", type=Path, help="also write the figures as Markdown tables here")
-    ap.add_argument("--reports", action="store_true",
-                    help="also write the HTML reports and follow-up lists (write_coverage_report; off by default: "
-                         "the benchmark's nightly run is validate, load, reconcile and publish)")
+    ap.add_argument("--reports", action=argparse.BooleanOptionalAction, default=True,
+                    help="run the night as scheduled: write_coverage_report writes the HTML reports, the follow-up "
+                         "lists and the outreach list by name (on by default; --no-reports: validate, load, "
+                         "reconcile and publish only, issue 5's definition of the night)")
+    ap.add_argument("--card-events", action="store_true",
+                    help="the landing area also holds the card events of every recording (and an earlier wave)")
+    ap.add_argument("--scaling", action="store_true",
+                    help="also run a night of 4x the recordings and files on the same extract (the scaling pair)")
     ap.add_argument("--keep", action="store_true", help="keep the landing areas and Airflow homes")
     ap.add_argument("--quiet", action="store_true", help="no progress bars")
     args = ap.parse_args(argv)
     sizes = args.sizes or [Size(args.residents, args.recordings, args.files)]
+    if args.scaling:
+        sizes += [Size(s.residents, 4 * s.recordings, 4 * s.files) for s in list(sizes)]
+        sizes.sort(key=lambda s: (s.residents, s.recordings))
     args.keep_snapshots = any(a.residents == b.residents for a, b in zip(sizes, sizes[1:], strict=False))
 
     signal.signal(signal.SIGTERM, _terminate)  # clean up (databases, /tmp) when stopped

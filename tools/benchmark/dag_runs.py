@@ -119,6 +119,7 @@ def run_dag(stage: Stage, report_date: date, env: dict[str, str], airflow_home: 
     stage.tasks = [TaskTime(k, len(v), sum(v), max(v)) for k, v in by_task.items()]
     stage.peak_rss_process_mib = sampler.max_process / (1 << 20)
     stage.peak_rss_tree_mib = sampler.max_tree / (1 << 20)
+    stage.peak_rss_server_mib = sampler.max_server_process / (1 << 20)
     stage.load_avg = sum(sampler.loads) / len(sampler.loads) if sampler.loads else os.getloadavg()[0]
     if postmaster is not None and sampler.cpu:  # without the server's share the bound would mislead: none
         stage.cpu_airflow_s, stage.cpu_postgres_s = sampler.cpu_between(first, last)

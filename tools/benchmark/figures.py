@@ -15,6 +15,12 @@ class Size:
         return f"{self.residents:,} residents / {self.recordings:,} recordings / {self.files:,} files"
 
 
+#: the parts of a night as scheduled, and the DAG's tasks in each
+PARTS = ("plan", "load", "publish", "report/lists")
+TASK_PART = {"plan_file_loads": "plan", "load_file_group": "load", "publish_coverage": "publish",
+             "write_coverage_report": "report/lists"}
+
+
 @dataclass
 class TaskTime:
     task_id: str
@@ -39,6 +45,7 @@ class Stage:
     floor_rows_per_s: float = 0.0
     peak_rss_process_mib: float = 0.0
     peak_rss_tree_mib: float = 0.0
+    peak_rss_server_mib: float = 0.0  # the largest PostgreSQL server process (a backend, a parallel worker)
     load_avg: float = 0.0  # mean 1-minute load average of the machine during the pipeline run
     cpu_airflow_s: float = 0.0  # CPU seconds of the airflow process tree during the stage (tasks' Python)
     cpu_postgres_s: float = 0.0  # CPU seconds of the PostgreSQL server during the stage
@@ -51,12 +58,16 @@ class Stage:
     # every repetition (--repeat), in the order run; pipeline_s and floor_s are the best of each
     pipeline_runs: list[float] = field(default_factory=list)
     floor_runs: list[float] = field(default_factory=list)
+    # every repetition's seconds per part of the night (PARTS), in the order run
+    part_runs: dict[str, list[float]] = field(default_factory=dict)
 
     def add_run(self, run: Stage) -> None:
         """One more repetition: keep the fastest pipeline run (its tasks and log too) and the fastest floor;
         memory is the largest of any run."""
         self.pipeline_runs.append(run.pipeline_s)
         self.floor_runs.append(run.floor_s)
+        for part, seconds in run.parts().items():
+            self.part_runs.setdefault(part, []).append(seconds)
         if len(self.pipeline_runs) == 1 or run.pipeline_s < self.pipeline_s:
             for name in ("pipeline_s", "airflow_startup_s", "airflow_teardown_s", "process_s", "load_avg", "tasks",
                          "log", "cpu_airflow_s", "cpu_postgres_s", "cpu_bound_s"):
@@ -64,7 +75,16 @@ class Stage:
         self.floor_s = min(self.floor_runs)
         self.peak_rss_process_mib = max(self.peak_rss_process_mib, run.peak_rss_process_mib)
         self.peak_rss_tree_mib = max(self.peak_rss_tree_mib, run.peak_rss_tree_mib)
+        self.peak_rss_server_mib = max(self.peak_rss_server_mib, run.peak_rss_server_mib)
         self.finish()
+
+    def parts(self) -> dict[str, float]:
+        """Seconds of each part of the night in this run's tasks (mapped instances summed: ``dags test`` runs
+        them one after another)."""
+        out = {part: 0.0 for part in PARTS}
+        for t in self.tasks:
+            out[TASK_PART.get(t.task_id, "other")] = out.get(TASK_PART.get(t.task_id, "other"), 0.0) + t.total_s
+        return out
 
     def finish(self) -> None:
         self.ratio = self.pipeline_s / self.floor_s if self.floor_s else float("nan")
@@ -79,6 +99,7 @@ class Point:
     generate_s: float = 0.0
     extract_rows: int = 0
     batch_rows: int = 0
+    card_rows: int = 0
     batch_files: int = 0
     landing_mib: float = 0.0
     stages: list[Stage] = field(default_factory=list)

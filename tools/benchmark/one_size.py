@@ -48,17 +48,19 @@ def run_point(size: Size, args: argparse.Namespace, workdir: Path, airflow_templ
     t0 = time.perf_counter()
     summary = generate(landing, scope="national", seed=args.seed, start_date=START_DATE, days=1,
                        residents=size.residents, recordings_per_day=size.recordings, files_per_day=size.files,
-                       progress=not args.quiet)
+                       progress=not args.quiet, card_events=args.card_events)
     point.generate_s = time.perf_counter() - t0
     extract_path = summary.registry_files[0]
     extract_date = START_DATE - timedelta(days=1)
     point.extract_rows = summary.extract_rows[extract_date.isoformat()]
     point.batch_rows = summary.batch_rows
+    point.card_rows = summary.card_rows
     batch_paths = sorted((landing / "batches").rglob("*.csv"))
     point.batch_files = len(batch_paths)
     point.landing_mib = sum(p.stat().st_size for p in landing.rglob("*") if p.is_file()) / (1 << 20)
     print(f"generated in {point.generate_s:.1f} s: {point.extract_rows:,} residents, {point.batch_rows:,} batch "
-          f"rows in {len(summary.batch_files):,} files (+{len(summary.duplicate_copies)} duplicate deliveries), "
+          f"rows in {len(summary.batch_files):,} files, {summary.card_rows:,} card events "
+          f"(+{len(summary.duplicate_copies)} duplicate deliveries), "
           f"{point.landing_mib:,.0f} MiB", flush=True)
 
     def fresh(label: str, template: str | None = None) -> tuple[str, str, dict[str, str]]:

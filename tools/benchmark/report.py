@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import platform
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
 import psutil
 
-from tools.benchmark.figures import Stage
+from tools.benchmark.figures import PARTS, TASK_PART, Stage
 
 GIB = 1 << 30
 
@@ -31,16 +32,54 @@ def machine() -> dict:
 def print_stage(s: Stage) -> None:
     print(f"  {s.name}: pipeline {s.pipeline_s:.1f} s (+ Airflow start-up {s.airflow_startup_s:.1f} s, "
           f"shut-down {s.airflow_teardown_s:.1f} s), floor {s.floor_s:.1f} s, ratio {s.ratio:.2f}x, "
-          f"peak RSS {s.peak_rss_process_mib:.0f} MiB (process) / {s.peak_rss_tree_mib:.0f} MiB (tree), "
+          f"peak RSS {s.peak_rss_process_mib:.0f} MiB (largest process) / {s.peak_rss_tree_mib:.0f} MiB (tree), "
+          f"{s.peak_rss_server_mib:.0f} MiB (largest PostgreSQL process), "
           f"machine load {s.load_avg:.1f}", flush=True)
     if s.cpu_bound_s:
         print(f"    CPU during the stage: airflow {s.cpu_airflow_s:.1f} s + PostgreSQL {s.cpu_postgres_s:.1f} s; on "
               f"{os.cpu_count()} cores at least {s.cpu_bound_s:.1f} s ({s.cpu_bound_ratio:.2f}x the floor)", flush=True)
     if len(s.pipeline_runs) > 1:
         print(f"    {_runs(s.pipeline_runs, s.floor_runs)}", flush=True)
+    for line in parts_lines(asdict(s)):
+        print(f"    {line}", flush=True)
     for t in s.tasks:
         many = f" ({t.instances} instances, longest {t.max_s:.1f} s)" if t.instances > 1 else ""
         print(f"    {t.task_id:<18} {t.total_s:8.1f} s{many}", flush=True)
+
+
+def _part_figures(s: dict) -> list[tuple[str, float, float, list[float]]]:
+    """(part, seconds in the best run, that / the best floor, every run's seconds) for each part of the night,
+    and the whole night as scheduled last."""
+    floor = s["floor_s"] or float("nan")
+    best = {t: 0.0 for t in PARTS}
+    for t in s["tasks"]:
+        part = TASK_PART.get(t["task_id"], "other")
+        best[part] = best.get(part, 0.0) + t["total_s"]
+    runs = s.get("part_runs") or {}
+    rows = [(part, best.get(part, 0.0), best.get(part, 0.0) / floor, runs.get(part, [])) for part in best]
+    rows.append(("whole stage", s["pipeline_s"], s["pipeline_s"] / floor, s.get("pipeline_runs") or []))
+    return rows
+
+
+def parts_lines(s: dict) -> list[str]:
+    """The per-part table of a stage: seconds, ratio to the floor, every run."""
+    out = [f"{'part':<13} {'best s':>7} {'/ floor':>8}  runs (s)"]
+    for part, seconds, ratio, runs in _part_figures(s):
+        out.append(f"{part:<13} {seconds:>7.1f} {ratio:>7.2f}x  {', '.join(f'{r:.1f}' for r in runs)}")
+    return out
+
+
+def scaling_lines(points: list[dict]) -> list[str]:
+    """The scaling pairs: nights on the same extract with more recordings (target: 4x recordings <= 4.4x time)."""
+    out = []
+    nights = [(p["size"], s) for p in points for s in p["stages"] if s["name"] == "nightly run"]
+    for (a, sa), (b, sb) in zip(nights, nights[1:], strict=False):
+        if a["residents"] == b["residents"] and a["recordings"] and b["recordings"] > a["recordings"]:
+            k, t = b["recordings"] / a["recordings"], sb["pipeline_s"] / sa["pipeline_s"]
+            out.append(f"scaling: {k:.0f}x the recordings ({a['recordings']:,} to {b['recordings']:,}): night "
+                       f"{sa['pipeline_s']:.1f} s to {sb['pipeline_s']:.1f} s, {t:.2f}x the time; "
+                       f"floor {sa['floor_s']:.1f} s to {sb['floor_s']:.1f} s")
+    return out
 
 
 def _runs(pipeline_runs: list[float], floor_runs: list[float]) -> str:
@@ -78,13 +117,22 @@ def report_text(report: dict) -> str:
             tasks = ", ".join(f"{t['task_id']} {t['total_s']:.1f} s" + (f" ({t['instances']}x, max {t['max_s']:.1f})"
                                                                           if t["instances"] > 1 else "")
                               for t in s["tasks"])
-            lines.append(f"  {s['name']}: {tasks}; whole `airflow dags test` {s['process_s']:.1f} s")
+            lines.append(f"  {s['name']}: {tasks}; whole `airflow dags test` {s['process_s']:.1f} s; largest "
+                         f"PostgreSQL process {s.get('peak_rss_server_mib', 0):,.0f} MiB")
             if s.get("cpu_bound_s"):
                 lines.append(f"    CPU: airflow {s['cpu_airflow_s']:.1f} s + PostgreSQL {s['cpu_postgres_s']:.1f} s; "
                              f"at least {s['cpu_bound_s']:.1f} s on {m['nproc']} cores "
                              f"({s['cpu_bound_ratio']:.2f}x the floor)")
             if len(s.get("pipeline_runs") or []) > 1:
                 lines.append(f"    {_runs(s['pipeline_runs'], s['floor_runs'])}")
+    for p in report["points"]:
+        for s in p["stages"]:
+            if not s["reused"]:
+                sz = p["size"]
+                lines.append(f"{sz['residents']:,}/{sz['recordings']:,}/{sz['files']:,} {s['name']}, as scheduled, "
+                             f"per part (best run; ratio to the stage's floor {s['floor_s']:.1f} s):")
+                lines += [f"  {line}" for line in parts_lines(s)]
+    lines += scaling_lines(report["points"])
     lines.append(f"Airflow metadata DB migrate (set-up, not counted): {report['airflow_migrate_s']:.1f} s")
     return "\n".join(lines)
 
@@ -125,4 +173,16 @@ def report_markdown(report: dict) -> str:
             for t in st["tasks"]:
                 out.append(f"| {label} | {st['name']} | {t['task_id']} | {t['instances']} | {t['total_s']:.1f} "
                            f"| {t['max_s']:.1f} |")
+    out += ["", "| residents / recordings / files | stage | part | seconds (best run) | / floor | every run, s |",
+            "|---|---|---|---:|---:|---|"]
+    for p in report["points"]:
+        sz = p["size"]
+        label = f"{sz['residents']:,} / {sz['recordings']:,} / {sz['files']:,}"
+        for st in p["stages"]:
+            if st["reused"]:
+                continue
+            for part, seconds, ratio, runs in _part_figures(st):
+                out.append(f"| {label} | {st['name']} | {part} | {seconds:.1f} | {ratio:.2f}x "
+                           f"| {', '.join(f'{r:.1f}' for r in runs)} |")
+    out += ["", *[f"- {line}" for line in scaling_lines(report["points"])]]
     return "\n".join(out) + "\n"

@@ -47,6 +47,7 @@ class RssSampler(threading.Thread):
         self.pid, self.interval = pid, interval
         self.max_process = 0
         self.max_tree = 0
+        self.max_server_process = 0  # the largest PostgreSQL server process (backends, parallel workers)
         self.loads: list[float] = []  # the machine's 1-minute load average while sampling (shared machine)
         self.cpu: list[tuple[datetime, float, float]] = []
         self._postmaster = None
@@ -75,6 +76,11 @@ class RssSampler(threading.Thread):
                 self.max_process = max(self.max_process, rss)
             self.max_tree = max(self.max_tree, tree)
             self.loads.append(os.getloadavg()[0])
+            if self._postmaster is not None:
+                with suppress(psutil.Error):
+                    for proc in [self._postmaster, *self._postmaster.children()]:
+                        with suppress(psutil.Error):
+                            self.max_server_process = max(self.max_server_process, proc.memory_info().rss)
             with suppress(psutil.Error):
                 server = _cpu_seconds(self._postmaster) if self._postmaster is not None else 0.0
                 self.cpu.append((datetime.now(UTC), _cpu_seconds(root), server))

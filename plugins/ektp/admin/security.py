@@ -31,8 +31,11 @@ ANALYST_ROLE = "ektp_analyst"
 #: what a purged rejected row keeps of the record as received (raw_record stays a JSON object)
 REDACTED = json.dumps({"_redacted": "retention"})
 DEFAULT_RETENTION_DAYS = 90
-#: a follow-up folder being written, or being replaced (``ektp.outputs.followup._write_csvs``)
+#: a follow-up folder being written, or being replaced (``ektp.outputs.site_lists.write_site_folder``)
 _LEFTOVER = re.compile(r"\.(\d{4}-\d{2}-\d{2})\.(?:tmp|old)")
+#: the folders of lists with NIKs under the report folder, one folder per date inside (ektp.outputs.followup,
+#: ektp.outputs.card_lists)
+_LIST_DIRS = ("followup", "cards")
 
 
 def apply_roles(engine: Engine) -> None:
@@ -61,8 +64,9 @@ def purge_quarantine(engine: Engine, retention_days: int, now: datetime | None =
                      report_dir: Path | None = None) -> Purged:
     """Redact rejected rows older than ``retention_days`` and delete older follow-up lists.
 
-    ``report_dir``: also delete ``<report_dir>/followup/<date>/`` folders (CSV lists with NIKs) of
-    dates before the cutoff, and the half-written folders a killed writer left, of any date.
+    ``report_dir``: also delete ``<report_dir>/followup/<date>/`` and ``<report_dir>/cards/<date>/`` folders (CSV
+    lists with NIKs: follow-up lists, card lists) of dates before the cutoff, and the half-written folders a
+    killed writer left, of any date.
     """
     if retention_days < 1:
         raise ValueError("the retention period is at least one day")
@@ -71,7 +75,7 @@ def purge_quarantine(engine: Engine, retention_days: int, now: datetime | None =
     params = {"cutoff": cutoff, "cutoff_date": cutoff_date, "redacted": REDACTED}
     with wh.transaction(engine) as conn:
         counts = wh.rowcounts(conn, "security/purge_quarantine", params)
-    folders = _purge_followup_files(report_dir / "followup", cutoff_date) if report_dir else 0
+    folders = sum(_purge_followup_files(report_dir / name, cutoff_date) for name in _LIST_DIRS) if report_dir else 0
     purged = Purged(cutoff, counts[0], sum(counts[1:]), folders)
     log.info("quarantine purge (retention %d days, cutoff %s): %d rejected rows redacted, %d follow-up rows and "
              "%d follow-up folders deleted", retention_days, cutoff.isoformat(), purged.rows_redacted,

@@ -133,7 +133,8 @@ def write_coverage_report(published: dict | None, logical_date: datetime | None,
                           run_after: datetime | None = None, requested: str | None = None) -> dict:
     """HTML reports, follow-up lists and card lists of every date the run published (a late file republishes
     earlier dates: their reports and lists are rewritten too). ``EKTP_REPORTS=off`` skips it all."""
-    from ektp.outputs import card_lists, followup, outreach, report
+    from ektp.core.texts import texts
+    from ektp.outputs import card_lists, followup, open_items, outreach, report
 
     if not followup.reports_enabled():
         log.info("EKTP_REPORTS is off: no HTML report and no follow-up lists")
@@ -147,9 +148,10 @@ def write_coverage_report(published: dict | None, logical_date: datetime | None,
     engine = _engine()
     paths = report.write_reports(engine, days, cfg.report_dir)
     lists = [followup.write_followups(engine, d, cfg.report_dir) for d in days]
+    items = open_items.write_open_items(engine, cfg.report_dir, texts(cfg.language))
     cards = [card_lists.write_card_lists(engine, d, cfg.report_dir) for d in days]
     outreach_list = outreach.write_outreach_residents(engine)
-    return {"reports": [str(p) for p in paths], "followup": lists, "card_lists": cards, **outreach_list}
+    return {"reports": [str(p) for p in paths], "followup": lists, **items, "card_lists": cards, **outreach_list}
 
 
 @fail_fast

@@ -9,7 +9,9 @@ pathlib's defaults world-writable).
 from __future__ import annotations
 
 import os
-from contextlib import suppress
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 PRIVATE_FILE = 0o600
@@ -46,3 +48,24 @@ def replace_text(path: Path, text: str, mode: int) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def replaced_folder(folder: Path) -> Iterator[Path]:
+    """A new owner-only folder (``.<name>.tmp`` beside ``folder``) to write files into; when the block ends
+    without an error it replaces ``folder`` (a reader sees the old folder or the new one, never half of one, and
+    no file of the old one stays). Nothing is left behind if writing fails: the old folder stays as it was.
+    One writer at a time: the caller holds the folder's lock."""
+    tmp = folder.with_name(f".{folder.name}.tmp")
+    old = folder.with_name(f".{folder.name}.old")
+    shutil.rmtree(tmp, ignore_errors=True)  # a killed writer's
+    try:
+        tmp.mkdir(mode=PRIVATE_DIR)
+        yield tmp
+        shutil.rmtree(old, ignore_errors=True)
+        if folder.exists():
+            folder.rename(old)
+        tmp.rename(folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)

@@ -33,6 +33,20 @@ FILE_REASONS = {
     "implausible_extract": N_("fewer than half the residents of the extract before: check it before it is used"),
 }
 
+#: what became of a landed file (contract §4, files_daily)
+FILE_OUTCOMES = {
+    "loaded": N_("loaded"),
+    "rejected": N_("rejected whole: send it again, corrected, at the same path"),
+    "duplicate_delivery": N_("duplicate delivery: the same file was already received"),
+}
+
+#: the kinds of landed files (contract §1, §6.1)
+FILE_KINDS = {
+    "registry": N_("SIAK extract"),
+    "batch": N_("recording batch"),
+    "card_events": N_("card events"),
+}
+
 #: reconciliation statuses (contract §3) and duplicates (§2.3)
 STATUSES = {
     "matched": N_("matched with the SIAK extract (counts as coverage)"),
@@ -46,7 +60,7 @@ STATUSES = {
 
 def describe(code: str, texts: Texts) -> str:
     """The words for an outcome code in ``texts``' language; an unknown code is shown as it is."""
-    for table in (ROW_REASONS, FILE_REASONS, STATUSES):
+    for table in (ROW_REASONS, FILE_REASONS, STATUSES, FILE_OUTCOMES, FILE_KINDS):
         if code in table:
             return texts(table[code])
     return code

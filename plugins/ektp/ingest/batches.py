@@ -22,7 +22,7 @@ from ektp.ingest.validation import (
 
 RECORDING_COLUMNS = [
     "file_path", "row_number", "recording_date", "batch_id", "site_code", "site_name", "operator_id",
-    "recorded_at", "nik", "full_name", "birth_date", "sex", "kelurahan_code_captured", "warnings",
+    "recorded_at", "nik", "full_name", "birth_date", "sex", "kelurahan_code_captured", "warnings", "line_number",
 ]
 
 
@@ -56,6 +56,7 @@ def _accepted_recordings(rows: pd.DataFrame, prepared: pd.DataFrame, result: Sui
         "nik": p["nik"], "full_name": p["full_name"], "birth_date": p["birth_date_iso"], "sex": p["sex"],
         "kelurahan_code_captured": p["kelurahan_code"],
         "warnings": pd.Series(result.warning_strings(ok), index=p.index, dtype="string"),
+        "line_number": rows["_line_number"][ok],
     })
 
 

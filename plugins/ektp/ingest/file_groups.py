@@ -106,7 +106,7 @@ def _load_group(engine: Engine, root: Path, files: list[LandedFile], run_id: str
             for part in slice_files(read, slice_bytes):
                 validated = _validate_slice(row_kind, [(f, readable[f.path]) for f in part], outcomes,
                                             validated_at, run_id, chunk_rows)
-                docs.add(label, validated.gx_result)  # the slices of one group add up to one result
+                docs.add(label, validated.gx_result, **validated.row_counts)  # slices of a group: one result
                 writes.submit(lambda validated=validated: store(conn, validated))
 
     docs.build()

@@ -105,6 +105,12 @@ class Validated:
     manifest: list[dict] = field(default_factory=list)  # file_manifest rows of the files it completes
     gx_result: object = None
 
+    @property
+    def row_counts(self) -> dict[str, int]:
+        """The part's rows and its rejected rows (what the Data Docs' status line counts)."""
+        valid = 0 if self.rows is None else len(self.rows)
+        return {"rows": valid + len(self.rejected), "rejected": len(self.rejected)}
+
 
 def store(conn: Connection, part: Validated) -> None:
     wh.run_sql_many(conn, "load/insert_file_manifest", part.manifest)

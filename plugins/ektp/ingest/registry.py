@@ -195,7 +195,7 @@ def _load_extract(conn: Connection, root: Path, landed: LandedFile, csv_file: Cs
         with wh.indexes_dropped(conn, "ektp_ingest.registry_resident", when=bulk), wh.WriteBehind(conn) as writes:
             for chunk in csv_file.chunks(chunk_rows):
                 part = _validate_registry_chunk(chunk, csv_file, landed, suite, tally, at, run_id)
-                docs.add(label, part.gx_result)  # chunks of one file add up to one result
+                docs.add(label, part.gx_result, **part.row_counts)  # chunks of one file add up to one result
                 writes.submit(lambda part=part: store(conn, part))
         wh.analyze(conn, "ektp_ingest.registry_resident")  # publishing joins it next: plan with its real size
         duplicates = _flag_duplicate_niks(conn, csv_file, landed, tally.rejected_niks, at, run_id, chunk_rows,

@@ -19,14 +19,13 @@ from __future__ import annotations
 import csv
 import logging
 import os
-import shutil
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from ektp.core.calendar import WIB
-from ektp.core.file_modes import PRIVATE_DIR, PRIVATE_FILE, create_new
+from ektp.core.file_modes import PRIVATE_FILE, create_new, replaced_folder
 from ektp.core.texts import N_, Texts, texts
 from ektp.outputs.followup import CSV_ENCODING, followup_lock, site_file_name, spreadsheet_text
 
@@ -118,21 +117,9 @@ def _wib(value: datetime | str) -> str:
 def _write_folder(folder: Path, files: dict[str, tuple[dict[str, str], list[dict[str, Any]]]], words: Texts) -> None:
     """The files written into a new folder that then replaces the old one: a reader never sees half a date, and
     a site no longer listed on a republished date keeps no stale file. A failed write leaves no folder behind."""
-    tmp = folder.with_name(f".{folder.name}.tmp")
-    old = folder.with_name(f".{folder.name}.old")
-    with followup_lock(folder.parent):
-        shutil.rmtree(tmp, ignore_errors=True)
-        try:
-            tmp.mkdir(mode=PRIVATE_DIR)
-            for name, (columns, rows) in sorted(files.items()):
-                with os.fdopen(create_new(tmp / name, PRIVATE_FILE), "w", encoding=CSV_ENCODING, newline="") as fh:
-                    writer = csv.writer(fh, lineterminator="\r\n")
-                    writer.writerow([spreadsheet_text(words(label)) for label in columns.values()])
-                    writer.writerows([spreadsheet_text(row[key]) for key in columns] for row in rows)
-            shutil.rmtree(old, ignore_errors=True)
-            if folder.exists():
-                folder.rename(old)
-            tmp.rename(folder)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-            shutil.rmtree(old, ignore_errors=True)
+    with followup_lock(folder.parent), replaced_folder(folder) as tmp:
+        for name, (columns, rows) in sorted(files.items()):
+            with os.fdopen(create_new(tmp / name, PRIVATE_FILE), "w", encoding=CSV_ENCODING, newline="") as fh:
+                writer = csv.writer(fh, lineterminator="\r\n")
+                writer.writerow([spreadsheet_text(words(label)) for label in columns.values()])
+                writer.writerows([spreadsheet_text(row[key]) for key in columns] for row in rows)

@@ -7,7 +7,8 @@ For a report date D (rows recorded on D), written after D is published:
 * ``ektp_quarantine.followup_not_in_extract``: accepted rows whose NIK is not in the extract in force;
 * ``ektp_quarantine.followup_suggestion``: for a not_in_extract row, or a row rejected for its NIK,
   the (at most) three residents of the extract in force it most probably is;
-* ``<report_dir>/followup/<D>/<site>.csv``: the three lists of one site, with the suggestions.
+* ``<report_dir>/followup/<D>/<site>.csv``: the items of one site, in the reader's language
+  (``ektp.outputs.site_lists``), and ``<report_dir>/followup/open_items/<site>.csv`` (``ektp.outputs.open_items``).
 
 The outreach list by name (``ektp_quarantine.outreach_residents``) is kept by ``ektp.outputs.outreach``.
 
@@ -27,15 +28,13 @@ This module is imported by ``ektp.publish.publishing``: heavy libraries load ins
 
 from __future__ import annotations
 
-import csv
 import fcntl
 import hashlib
 import json
 import logging
 import os
 import re
-import shutil
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -46,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from ektp.core.calendar import WIB
-from ektp.core.file_modes import PRIVATE_DIR, PRIVATE_FILE, create_new, make_dirs
+from ektp.core.file_modes import PRIVATE_DIR, PRIVATE_FILE, make_dirs
 
 log = logging.getLogger(__name__)
 
@@ -240,10 +239,14 @@ def _wib(value: Any) -> str:
 def write_followups(engine, report_date: date, report_dir: Path) -> dict:
     """Replace D's follow-up lists in the restricted schema, then write D's CSV files per site."""
     from ektp import warehouse as wh
+    from ektp.core.settings import setting
+    from ektp.core.texts import texts
+    from ektp.outputs import open_items, site_lists  # they import this module
 
     written_at = datetime.now(UTC)
     params = {"report_date": report_date, "written_at": written_at}
     with wh.transaction(engine) as conn:
+        stored = _stored_suggestions(conn, report_date)  # before they are deleted: reused if scored the same way
         wh.run_sql(conn, "followup/delete_followups", params)
         wh.run_sql(conn, "followup/insert_followup_identity_mismatch", params)
         wh.run_sql(conn, "followup/insert_followup_not_in_extract", params)
@@ -253,12 +256,16 @@ def write_followups(engine, report_date: date, report_dir: Path) -> dict:
         queries = [Query((r.file_path, r.row_number), r.nik, r.full_name, _iso(r.birth_date), r.sex,
                          _kelurahan(r.kelurahan_code_captured))
                    for r in wh.query(conn, "followup/select_not_in_extract", params)] + redo_queries
-        n_suggested = _write_suggestions(conn, report_date, queries, written_at)
-        lists = _read_lists(conn, report_date)
-    files = _write_csvs(report_dir / FOLLOWUP_DIR / report_date.isoformat(), lists)
-    summary = {"report_date": report_date.isoformat(), "redo": len(lists["redo"]),
-               "identity_mismatch": len(lists["identity_mismatch"]), "not_in_extract": len(lists["not_in_extract"]),
-               "with_suggestion": n_suggested, "csv_files": len(files)}
+        n_suggested, n_scored = _write_suggestions(conn, report_date, queries, written_at, stored)
+        lists = site_lists.read_rows(conn, report_date)
+        open_items.record_listed(conn, report_date, lists["rows"], written_at)
+    files = site_lists.write_site_lists(report_dir / FOLLOWUP_DIR / report_date.isoformat(), lists,
+                                        texts(setting("language")))
+    kinds = Counter(r["kind"] for r in lists["rows"])
+    summary = {"report_date": report_date.isoformat(), "redo": kinds["redo"],
+               "identity_mismatch": kinds["identity_mismatch"], "not_in_extract": kinds["not_in_extract"],
+               "resend_files": kinds["resend_file"], "with_suggestion": n_suggested, "scored": n_scored,
+               "scores_reused": len(queries) - n_scored, "csv_files": len(files)}
     log.info("follow-up lists for %s: %s", report_date, summary)
     return summary
 
@@ -290,108 +297,97 @@ SUGGESTION_COLUMNS = ["report_date", "file_path", "row_number", "suggestion_rank
                       "sex", "kelurahan_code", "score", "written_at"]
 
 
-def _write_suggestions(conn, report_date: date, queries: list[Query], written_at: datetime) -> int:
+SCORED_COLUMNS = ["report_date", "file_path", "row_number", "query_digest", "extract_version", "written_at"]
+
+
+@dataclass
+class StoredSuggestions:
+    """A report date's suggestions as last written: what each row was scored as, and what it was given."""
+
+    scored: dict[tuple[str, int], tuple[str, str]]  # (file_path, row_number) -> (query digest, extract version)
+    suggestions: dict[tuple[str, int], list]  # -> rows of followup/select_suggestions, best first
+
+
+def _stored_suggestions(conn, report_date: date) -> StoredSuggestions:
+    from ektp import warehouse as wh
+
+    params = {"report_date": report_date}
+    scored = {(r.file_path, r.row_number): (r.query_digest, r.extract_version)
+              for r in wh.query(conn, "followup/select_scored", params)}
+    suggestions: dict[tuple[str, int], list] = defaultdict(list)
+    if scored:
+        for r in wh.query(conn, "followup/select_suggestions", params):
+            suggestions[(r.file_path, r.row_number)].append(r)
+    return StoredSuggestions(scored, suggestions)
+
+
+def query_digest(q: Query) -> str:
+    """What a row is scored as: its captured NIK, name, birth date, sex and kelurahan (a corrected file changes it)."""
+    text = json.dumps([q.nik, q.full_name, q.birth_date, q.sex, q.kelurahan_code], ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def extract_version(conn, extract_date: date) -> str:
+    """Which load of an extract is in force: its file's sha256 and validation time (a re-landed extract changes
+    them). Stored suggestions and the outreach list by name are kept only while it stays the same."""
+    from ektp import warehouse as wh
+
+    (sha256, validated_at), = wh.query(conn, "followup/select_extract_version", {"extract_date": extract_date})
+    return f"{sha256} {validated_at}"
+
+
+def _write_suggestions(conn, report_date: date, queries: list[Query], written_at: datetime,
+                       stored: StoredSuggestions | None = None) -> tuple[int, int]:
+    """Suggestions of the date's rows: (rows with a suggestion, rows scored now). A row scored before the same
+    way (same captured fields, same load of the extract in force) keeps its stored suggestions: a late file
+    republishes a date, and its other rows need no scoring again."""
     from ektp import warehouse as wh
 
     (extract_date,), = wh.query(conn, "followup/select_extract_in_force", {"report_date": report_date})
     if extract_date is None or not queries:
-        return 0
-    keys = sorted({(date.fromisoformat(q.birth_date), None) for q in queries if q.birth_date}
-                  | {(None, q.kelurahan_code) for q in queries if q.kelurahan_code}, key=str)
-    wh.run_sql(conn, "followup/delete_candidate_keys")
-    wh.bulk_insert(conn, "ektp_quarantine.followup_candidate_key", ["birth_date", "kelurahan_code"], keys)
-    found = suggest_in_blocks(queries, _candidate_blocks(conn, extract_date))
-    wh.run_sql(conn, "followup/delete_candidate_keys")
+        return 0, 0
+    if not isinstance(extract_date, date):
+        extract_date = date.fromisoformat(str(extract_date)[:10])
+    version = extract_version(conn, extract_date)
+    digests = {q.key: query_digest(q) for q in queries}
+    stored = stored or StoredSuggestions({}, {})
+    fresh = [q for q in queries if stored.scored.get(q.key) != (digests[q.key], version)]
+    found: dict[tuple[str, int], list[tuple[Resident, float]]] = {
+        q.key: [(Resident(s.nik, s.full_name, _iso(s.birth_date), s.sex, s.kelurahan_code), float(s.score))
+                for s in stored.suggestions.get(q.key, [])]
+        for q in queries if stored.scored.get(q.key) == (digests[q.key], version)}
+    if fresh:
+        keys = sorted({(date.fromisoformat(q.birth_date), None) for q in fresh if q.birth_date}
+                      | {(None, q.kelurahan_code) for q in fresh if q.kelurahan_code}, key=str)
+        wh.run_sql(conn, "followup/delete_candidate_keys")
+        wh.bulk_insert(conn, "ektp_quarantine.followup_candidate_key", ["birth_date", "kelurahan_code"], keys)
+        found |= suggest_in_blocks(fresh, _candidate_blocks(conn, extract_date))
+        wh.run_sql(conn, "followup/delete_candidate_keys")
     rows = [[report_date, key[0], key[1], rank, r.nik, r.full_name, date.fromisoformat(r.birth_date), r.sex,
              r.kelurahan_code, score, written_at]
             for key, ranked in sorted(found.items()) for rank, (r, score) in enumerate(ranked, start=1)]
     wh.bulk_insert(conn, "ektp_quarantine.followup_suggestion", SUGGESTION_COLUMNS, rows)
-    log.info("suggestions for %s: %d rows scored against the candidates of extract %s", report_date, len(queries),
-             extract_date)
-    return sum(1 for ranked in found.values() if ranked)
+    wh.bulk_insert(conn, "ektp_quarantine.followup_scored", SCORED_COLUMNS,
+                   [[report_date, key[0], key[1], digests[key], version, written_at] for key in sorted(digests)])
+    log.info("suggestions for %s: %d rows scored against the candidates of extract %s, %d kept as stored",
+             report_date, len(fresh), extract_date, len(queries) - len(fresh))
+    return sum(1 for ranked in found.values() if ranked), len(fresh)
 
 
 def _candidate_blocks(conn, extract_date: date) -> Iterator[tuple[str, str, Candidates]]:
     """The residents of each block of ``followup/select_candidate_blocks``, one block at a time."""
     from ektp import warehouse as wh
 
-    rows = wh.stream(conn, "followup/select_candidate_blocks", {"extract_date": extract_date})
+    rows = wh.stream(conn, "followup/select_candidate_blocks", {"extract_date": extract_date}, rows_per_fetch=50_000)
     blocks = residents = 0
     for (kind, birth_date, kelurahan_code), block in groupby(rows, key=itemgetter(0, 1, 2)):
-        cands = Candidates()
-        for r in block:
-            cands.nik.append(r.nik)
-            cands.full_name.append(r.full_name or "")
-            cands.birth_date.append(_iso(r.birth_date))
-            cands.sex.append(r.sex)
-            cands.kelurahan_code.append(r.kelurahan_code)
+        # columns by zip, not appends per row: a national night streams 5.8 million block memberships
+        _, _, _, nik, full_name, birth, sex, kelurahan = zip(*block, strict=True)
+        cands = Candidates(list(nik), [n or "" for n in full_name], list(birth), list(sex), list(kelurahan))
         blocks, residents = blocks + 1, residents + len(cands)
-        yield kind, (_iso(birth_date) if kind == "b" else kelurahan_code), cands
+        yield kind, (birth_date if kind == "b" else kelurahan_code), cands
     log.info("candidates of extract %s: %d blocks of %d residents in all (a resident can be in two)", extract_date,
              blocks, residents)
-
-
-def _read_lists(conn, report_date: date) -> dict[str, Any]:
-    from ektp import warehouse as wh
-
-    params = {"report_date": report_date}
-    suggestions: dict[tuple[str, int], list] = defaultdict(list)
-    for s in wh.query(conn, "followup/select_suggestions", params):
-        suggestions[(s.file_path, s.row_number)].append(s)
-    return {
-        "sites": [r.site_code for r in wh.query(conn, "followup/select_site_list", params)],
-        "redo": wh.query(conn, "followup/select_redo_list", params),
-        "identity_mismatch": wh.query(conn, "followup/select_identity_mismatch_list", params),
-        "not_in_extract": wh.query(conn, "followup/select_not_in_extract_list", params),
-        "suggestions": suggestions,
-    }
-
-
-CSV_COLUMNS = [
-    "followup", "site_code", "site_name", "file_path", "row_number", "line_number", "recorded_at", "operator_id",
-    "batch_id", "nik", "full_name", "birth_date", "sex", "kelurahan_code", "reason", "details",
-    "extract_full_name", "extract_birth_date", "extract_sex", "extract_kelurahan_code",
-    *[f"suggestion_{n}_{c}" for n in range(1, SUGGESTIONS + 1)
-      for c in ("nik", "full_name", "birth_date", "sex", "kelurahan_code", "score")],
-]
-
-
-def _csv_rows(lists: dict[str, Any]) -> dict[str, list[dict]]:
-    by_site: dict[str, list[dict]] = defaultdict(list)
-
-    def add_suggestions(row: dict, key: tuple[str, int]) -> dict:
-        for n, s in enumerate(lists["suggestions"].get(key, []), start=1):
-            row.update({f"suggestion_{n}_nik": s.nik, f"suggestion_{n}_full_name": s.full_name,
-                        f"suggestion_{n}_birth_date": _iso(s.birth_date), f"suggestion_{n}_sex": s.sex,
-                        f"suggestion_{n}_kelurahan_code": s.kelurahan_code,
-                        f"suggestion_{n}_score": f"{float(s.score):.1f}"})
-        return row
-
-    for r in lists["redo"]:
-        by_site[r.site_code].append(add_suggestions({
-            "followup": "redo", "site_code": r.site_code, "site_name": r.site_name, "file_path": r.file_path,
-            "row_number": r.row_number, "line_number": r.line_number, "recorded_at": r.recorded_at or "",
-            "operator_id": r.operator_id, "batch_id": r.batch_id, "nik": r.nik, "full_name": r.full_name,
-            "birth_date": r.birth_date, "sex": r.sex, "kelurahan_code": r.kelurahan_code, "reason": r.first_reason,
-            "details": r.reasons if r.captured_text is None else f"{r.reasons}; captured: {r.captured_text}",
-        }, (r.file_path, r.row_number)))
-    for r in lists["identity_mismatch"]:
-        by_site[r.site_code].append({
-            "followup": "identity_mismatch", "site_code": r.site_code, "site_name": r.site_name,
-            "file_path": r.file_path, "row_number": r.row_number, "recorded_at": _wib(r.recorded_at),
-            "operator_id": r.operator_id, "nik": r.nik, "full_name": r.full_name, "birth_date": _iso(r.birth_date),
-            "sex": r.sex, "reason": "identity_mismatch", "details": f"differs: {r.differs}",
-            "extract_full_name": r.extract_full_name, "extract_birth_date": _iso(r.extract_birth_date),
-            "extract_sex": r.extract_sex, "extract_kelurahan_code": r.extract_kelurahan_code,
-        })
-    for r in lists["not_in_extract"]:
-        by_site[r.site_code].append(add_suggestions({
-            "followup": "not_in_extract", "site_code": r.site_code, "site_name": r.site_name,
-            "file_path": r.file_path, "row_number": r.row_number, "recorded_at": _wib(r.recorded_at),
-            "operator_id": r.operator_id, "nik": r.nik, "full_name": r.full_name, "birth_date": _iso(r.birth_date),
-            "sex": r.sex, "kelurahan_code": r.kelurahan_code_captured, "reason": "not_in_extract",
-        }, (r.file_path, r.row_number)))
-    return by_site
 
 
 #: a site code used as its own file name: portable, not hidden, one case only (a folder copied to a case-blind
@@ -447,37 +443,4 @@ def followup_lock(followup_dir: Path) -> Iterator[None]:
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
-
-def _write_csvs(folder: Path, lists: dict[str, Any]) -> list[Path]:
-    """One CSV per site (every site with a loaded file that day, and any site with a follow-up).
-
-    Written into a new folder that then replaces the old one, so a reader never sees half a day, and
-    a site without follow-ups on a republished date does not keep a stale file. NIKs inside: folders
-    and files are for their owner only, and a failed write leaves no folder behind.
-    """
-    by_site = _csv_rows(lists)
-    sites = sorted(set(lists["sites"]) | set(by_site))
-    tmp = folder.with_name(f".{folder.name}.tmp")
-    old = folder.with_name(f".{folder.name}.old")
-    with followup_lock(folder.parent):
-        shutil.rmtree(tmp, ignore_errors=True)
-        try:
-            tmp.mkdir(mode=PRIVATE_DIR)
-            written = []
-            for code in sites:
-                name = site_file_name(code)
-                with os.fdopen(create_new(tmp / name, PRIVATE_FILE), "w", encoding=CSV_ENCODING, newline="") as fh:
-                    w = csv.DictWriter(fh, CSV_COLUMNS, lineterminator="\r\n", extrasaction="raise")
-                    w.writeheader()
-                    for row in by_site.get(code, []):
-                        w.writerow({k: spreadsheet_text(v) for k, v in row.items()})
-                written.append(folder / name)
-            shutil.rmtree(old, ignore_errors=True)
-            if folder.exists():
-                folder.rename(old)
-            tmp.rename(folder)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-            shutil.rmtree(old, ignore_errors=True)
-    return written
 

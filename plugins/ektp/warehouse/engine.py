@@ -54,14 +54,15 @@ def command_engine() -> Engine:
 
 
 def _bounded_waits(url: str) -> dict:
-    """libpq arguments: every wait of a pipeline session bounded (a URL's own ``options`` come after ours, so
-    they win)."""
+    """libpq arguments: every wait of a pipeline session bounded. What the URL itself says wins (its
+    ``connect_timeout``; its ``options`` come after ours). The session's name is libpq's ``PGAPPNAME``."""
     ms = {name: int(setting(name).total_seconds() * 1000) for name in ("pg_statement_timeout", "pg_lock_timeout")}
     options = f"-c statement_timeout={ms['pg_statement_timeout']} -c lock_timeout={ms['pg_lock_timeout']}"
-    given = sa.engine.make_url(url).query.get("options")
-    return {"connect_timeout": max(1, round(setting("pg_connect_timeout").total_seconds())),
-            "options": f"{options} {given}" if isinstance(given, str) else options,
-            "application_name": "ektp"}
+    query = sa.engine.make_url(url).query
+    given = query.get("options")
+    ours = {"connect_timeout": max(1, round(setting("pg_connect_timeout").total_seconds())),
+            "options": f"{options} {given}" if isinstance(given, str) else options}
+    return {k: v for k, v in ours.items() if k == "options" or k not in query}
 
 
 def _create_sqlite_file(url: str) -> None:

@@ -28,6 +28,7 @@ def migrate(engine: Engine) -> None:
         _drop_replaced_tables(conn)
         for name in _VERSIONED_SCHEMA:
             _apply_when_changed(conn, name)
+        _drop_unused_tables(conn)
         (have,), = query(conn, "schema/select_region_count")
         rows = region_rows()
         if have != len(rows):
@@ -43,6 +44,8 @@ _ADDED_COLUMNS = [("ektp_ingest.recording", "resident_kelurahan_code", "TEXT", "
                   # empty for files loaded before: they are read once more by the next run, then recorded
                   ("ektp_ingest.file_manifest", "modified_ns", "BIGINT", None),
                   ("ektp_ingest.file_manifest", "changed_ns", "BIGINT", None),
+                  # NULL for rows loaded before: their files' next load fills it in
+                  ("ektp_ingest.recording", "line_number", "INTEGER", None),
                   ("ektp_ingest.file_manifest", "reason_code", "TEXT", "schema/backfill_manifest_reason_code"),
                   ("ektp_quarantine.rejected_file", "reason_code", "TEXT", "schema/backfill_rejected_file_reason_code")]
 
@@ -64,6 +67,17 @@ _REPLACED_TABLES = ("ektp_quarantine.outreach_residents",)
 
 def _drop_replaced_tables(conn: Connection) -> None:
     for qualified in _REPLACED_TABLES:
+        schema, _, name = qualified.rpartition(".")
+        if name in sa.inspect(conn).get_table_names(schema=None if is_sqlite(conn) else schema):
+            conn.exec_driver_sql(f"DROP TABLE {table(conn, qualified)}")
+
+
+#: tables no longer used, dropped once the views that read them are replaced
+_UNUSED_TABLES = ("ektp_quarantine.outreach_unrecorded",)
+
+
+def _drop_unused_tables(conn: Connection) -> None:
+    for qualified in _UNUSED_TABLES:
         schema, _, name = qualified.rpartition(".")
         if name in sa.inspect(conn).get_table_names(schema=None if is_sqlite(conn) else schema):
             conn.exec_driver_sql(f"DROP TABLE {table(conn, qualified)}")

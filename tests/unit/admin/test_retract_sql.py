@@ -28,6 +28,8 @@ SAME_DATE_READS = {
     ("publish/insert_kecamatan_daily", "kelurahan_daily"): "report_date IN (SELECT report_date FROM "
                                                            "ektp_ingest.publish_queue)",
     ("publish/insert_outreach_targets_daily", "kelurahan_daily"): "k.report_date = :report_date",
+    # the card lists name a date's sites from that date's funnel (a read for a list, not a published row)
+    ("followup/select_funnel_site_names", "site_funnel_daily"): "report_date = :report_date",
 }
 
 

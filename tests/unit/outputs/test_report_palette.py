@@ -69,3 +69,8 @@ def test_the_parts_of_one_chart_all_differ(vision, group):
                "funnel": [*palette.FUNNEL, palette.BIOMETRIC_DUPLICATE]}[group]
     for a, b in itertools.combinations(colours, 2):
         assert distance(a, b, vision) >= 15, (a, b, vision, distance(a, b, vision))
+
+
+def test_no_two_of_many_categories_look_the_same():
+    looks = [(palette.category(i), palette.pattern(i)) for i in range(3 * len(palette.CATEGORICAL))]
+    assert len(set(looks)) == len(looks)

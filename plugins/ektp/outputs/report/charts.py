@@ -101,6 +101,7 @@ def figures(data: dict, _: Texts) -> dict[str, Any]:
             fig.add_trace(go.Bar(
                 x=[r["coverage_pct"] for r in rows], y=[_kelurahan_label(r) for r in rows],
                 orientation="h", name=names.get(code, _label(code)), marker_color=palette.category(i),
+                marker_pattern_shape=palette.pattern(i),
                 customdata=[[_label(r["kelurahan_code"]), number(r["recorded_to_date"]), number(r["target_residents"]),
                              number(r["remaining"]), _.percent(r["coverage_pct"])] for r in rows],
                 hovertemplate="<b>%{y}</b><br>%{customdata[0]}<br>" + _label(_(
@@ -134,6 +135,13 @@ def figures(data: dict, _: Texts) -> dict[str, Any]:
         fig.update_yaxes(title_text=_label(_("rows received")), tickformat=",d")
         charts["recordings"] = fig
 
+        # coverage written on the report date and on the last date of each extract (where it restarts): on
+        # every point the labels would run into each other on a phone
+        restarts = {c["report_date"] for c in data["extract_changes"] if c["previous"]}
+        shown = {i for i, r in enumerate(trend) if i == len(trend) - 1 or
+                 (i + 1 < len(trend) and trend[i + 1]["report_date"] in restarts)}
+        labelled = [_.percent(r["coverage_pct"]) if i in shown and r.get("coverage_pct") is not None else None
+                    for i, r in enumerate(trend)]
         fig = go.Figure()
         fig.add_trace(go.Scatter(x=days, y=col("target_residents"), name=_label(_("target residents")),
                                  mode="lines+markers", line={"color": palette.GREY, "dash": "dash", "shape": "hv"},
@@ -141,8 +149,7 @@ def figures(data: dict, _: Texts) -> dict[str, Any]:
         fig.add_trace(go.Scatter(
             x=days, y=col("recorded_to_date"), name=_label(_("recorded since the extract")),
             mode="lines+markers+text", line={"color": palette.BLUE, "width": 3}, fill="tozeroy",
-            fillcolor="rgba(0,114,178,0.12)", text=[_.percent(c) if c is not None else None
-                                                   for c in col("coverage_pct")], textposition="top center",
+            fillcolor="rgba(0,114,178,0.12)", text=labelled, textposition="top center",
             customdata=[[_.date(r.get("extract_date")), _.percent(r.get("coverage_pct"))] for r in trend],
             hovertemplate="%{x}: %{y:,} (%{customdata[1]})<br>" + _label(_("extract {date}", date="%{customdata[0]}"))
                           + "<extra></extra>"))

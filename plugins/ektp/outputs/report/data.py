@@ -1,6 +1,6 @@
 """What the report shows, read from the warehouse in one snapshot: plain JSON-ready values, no words.
 
-Coverage, sites, rejections and the card funnel come from the published ``ektp_coverage`` tables; the
+Coverage, sites, rejections, uploads and the card funnel come from the published ``ektp_coverage`` tables; the
 campaign per operator, the days to hand-over and the print backlog per kecamatan are counted from the
 validated recordings and card events (``ektp_ingest``), as counts only. No NIK and no resident's name
 reaches the result. Every percentage is rounded in SQL (half up, the contract's coverage_pct rule).
@@ -65,6 +65,7 @@ def load_report_data(engine, report_date: date) -> dict:
         funnel = _rows(conn, "select_site_funnel", report_date)
         handover = _rows(conn, "select_handover_days", report_date)
         backlog = _rows(conn, "select_print_backlog", report_date, awaiting_since=awaiting_since)
+        files = _rows(conn, "select_files_today", report_date)
     for r in kecamatan + kelurahan:
         r["coverage_pct"] = _coverage(r["coverage_pct"])
     for r in sites + site_campaign:
@@ -98,14 +99,26 @@ def load_report_data(engine, report_date: date) -> dict:
         "extract_changes": extract_changes(trend),
         "rejections": rejections,
         "sites": sites,
-        "site_campaign": site_campaign,
+        "site_campaign": site_campaign[:MAX_LIST_ROWS],
+        "site_count": len(site_campaign),
         "operators": operators[:MAX_LIST_ROWS],
         "operator_count": len(operators),
         "outreach": outreach[:MAX_LIST_ROWS],
         "outreach_count": len(outreach),
-        "funnel": _with_handover(funnel, handover),
+        "funnel": _with_handover(funnel[:MAX_LIST_ROWS], handover),
+        "funnel_count": len(funnel),
+        "funnel_totals": _funnel_totals(funnel, handover),
         "print_backlog": backlog,
+        "files": files[:MAX_LIST_ROWS],
+        "files_totals": _files_totals(files),
     }
+
+
+def _files_totals(files: list[dict]) -> dict:
+    """The uploads of the date by outcome (every file, however many the lists keep), and the rows loaded."""
+    totals = {outcome: sum(1 for f in files if f["outcome"] == outcome)
+              for outcome in ("loaded", "rejected", "duplicate_delivery")}
+    return {**totals, "files": len(files), "rows_loaded": sum(f["rows"] for f in files if f["outcome"] == "loaded")}
 
 
 def _merge_trend(coverage: list[dict], recording: list[dict]) -> list[dict]:
@@ -142,17 +155,32 @@ def extract_changes(trend: list[dict]) -> list[dict]:
     return changes
 
 
+_FUNNEL_COUNTS = ("recorded", "biometric_duplicate", "prr", "printed", "delivered", "activated", "awaiting_print_14d")
+
+
+def _waits(handover: list[dict]) -> dict[str, list[int]]:
+    """Days from recording to hand-over of every handed-over card, per site, in order."""
+    days: dict[str, list[int]] = {}
+    for r in handover:
+        waited = (date.fromisoformat(str(r["handed_over_date"])) - date.fromisoformat(str(r["recording_date"]))).days
+        days.setdefault(r["site_code"], []).extend([waited] * r["cards"])
+    return {site: sorted(w) for site, w in days.items()}
+
+
+def _funnel_totals(funnel: list[dict], handover: list[dict]) -> dict:
+    """Every site's funnel summed, and the median days to hand-over over all sites' cards."""
+    waits = sorted(w for site in _waits(handover).values() for w in site)
+    return {**{k: sum(r[k] for r in funnel) for k in _FUNNEL_COUNTS},
+            "median_days_to_handover": median_low(waits) if waits else None}
+
+
 def _with_handover(funnel: list[dict], handover: list[dict]) -> list[dict]:
     """Each site's funnel row with ``median_days_to_handover``: the median (the lower middle one of an even
     count, so a whole day) of the days from recording to hand-over of its handed-over cards."""
-    days: dict[str, list[tuple[int, int]]] = {}
-    for r in handover:
-        waited = (date.fromisoformat(str(r["handed_over_date"])) - date.fromisoformat(str(r["recording_date"]))).days
-        days.setdefault(r["site_code"], []).append((waited, r["cards"]))
+    waits = _waits(handover)
     out = []
     for r in funnel:
-        counted = days.get(r["site_code"], [])
-        waits = [w for w, n in sorted(counted) for _ in range(n)]
-        out.append({**r, "handed_over_counted": len(waits), "median_days_to_handover": median_low(waits) if waits
-                    else None})
+        site = waits.get(r["site_code"], [])
+        out.append({**r, "handed_over_counted": len(site),
+                    "median_days_to_handover": median_low(site) if site else None})
     return out

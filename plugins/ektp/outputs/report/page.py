@@ -72,7 +72,7 @@ def _cell(row: dict, col: Col, _: Texts) -> dict:
     elif col.kind == "date":
         shown = _.date(value)
     elif col.kind == "reason":
-        shown = describe(value, _)
+        shown = describe(value, _) if value else ""
     else:
         shown = str(value)
     return {"key": col.key, "value": "" if value is None else str(value), "shown": shown, "numeric": numeric}
@@ -131,11 +131,16 @@ def _tables(data: dict, _: Texts) -> dict[str, Table]:
                    Col("biometric_duplicate", _("Biometric duplicate"), "number"),
                    Col("awaiting_print_14d", _("Awaiting print > 14 days"), "number"),
                    Col("median_days_to_handover", _("Median days to hand-over"), "days")]
-    funnel_total = {"site_code": "", "site_name": _("All sites"),
-                    **{c.key: sum(r[c.key] for r in data["funnel"]) for c in funnel_cols[2:-1]}}
+    funnel_total = {"site_code": "", "site_name": _("All sites"), **data["funnel_totals"]}
     backlog_cols = [Col("kecamatan_code", _("Code")), Col("kecamatan_name", _("Kecamatan")),
                     Col("awaiting_print_14d", _("Awaiting print > 14 days"), "number"),
                     Col("oldest_recording", _("Oldest recording"), "date")]
+    attention = [f for f in data["files"] if f["outcome"] != "loaded"]
+    loaded = [f for f in data["files"] if f["outcome"] == "loaded"]
+    attention_cols = [Col("file_path", _("File")), Col("kind", _("Kind"), "reason"),
+                      Col("outcome", _("What happened"), "reason"), Col("reason", _("Reason"), "reason")]
+    loaded_cols = [Col("file_path", _("File")), Col("kind", _("Kind"), "reason"), Col("site_code", _("Site")),
+                   Col("rows", _("Rows"), "number")]
     no_cards = _("No card events for this date yet.")
     return {
         "kecamatan": _table("table-kecamatan", kec_cols, data["kecamatan"], _,
@@ -150,6 +155,10 @@ def _tables(data: dict, _: Texts) -> dict[str, Table]:
         "operators": _table("table-operators", operator_cols, operators, _),
         "funnel": _table("table-funnel", funnel_cols, data["funnel"], _,
                          funnel_total if data["funnel"] else None, no_cards),
+        "files_attention": _table("table-files-attention", attention_cols, attention, _,
+                                  empty=_("Every file of this date was loaded.")),
+        "files_loaded": _table("table-files-loaded", loaded_cols, loaded, _,
+                               empty=_("No file of this date was loaded.")),
         "backlog": _table("table-print-backlog", backlog_cols, data["print_backlog"], _,
                           empty=_("No card has waited more than 14 days for printing.")),
     }

@@ -2,8 +2,9 @@
 
 Categories (kecamatan, a bar's parts) take the colours in :data:`CATEGORICAL` order, which puts far-apart
 colours next to each other, so neighbouring bars and legend entries never look alike; beyond eight
-categories the colours repeat and the bars' order and labels tell them apart. The palette's test measures
-how far apart neighbours are, as seen with normal vision and with each kind of colour blindness.
+categories the colours repeat, hatched (:func:`pattern`), so no two categories look the same. The
+palette's test measures how far apart neighbours are, as seen with normal vision and with each kind of
+colour blindness.
 """
 
 from __future__ import annotations
@@ -31,3 +32,8 @@ BIOMETRIC_DUPLICATE = VERMILLION
 
 def category(i: int) -> str:
     return CATEGORICAL[i % len(CATEGORICAL)]
+
+
+def pattern(i: int) -> str:
+    """Bars of the second round of colours are hatched, the third dotted: two categories never look the same."""
+    return ("", "/", ".", "x")[i // len(CATEGORICAL) % 4]

@@ -1,1 +1,0 @@
-SELECT count(*) AS residents FROM ektp_quarantine.outreach_residents;
