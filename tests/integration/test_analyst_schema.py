@@ -155,14 +155,3 @@ def test_latest_views_show_the_latest_published_date(warehouse_url):
     # 2027-03-02 had no batch files: the view is empty rather than showing an older date
     assert fetch(engine, "SELECT count(*) FROM ektp_coverage.latest_site") == [(0,)]
     engine.dispose()
-
-
-def test_example_queries_in_the_docs_run(pg_engine):
-    from tests.conftest import ROOT
-
-    text = (ROOT / "docs" / "tables.md").read_text(encoding="utf-8")
-    queries = re.findall(r"```sql\n(.*?)```", text, flags=re.DOTALL)
-    assert len(queries) >= 3
-    with pg_engine.connect() as conn:
-        for query in queries:
-            conn.execute(sa.text(query.strip().rstrip(";")))  # the names and types are the published ones

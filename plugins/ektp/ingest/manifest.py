@@ -49,6 +49,8 @@ def note_changes(conn: Connection, change_dates: Iterable[date], run_id: str) ->
 #: out of the landing root, a FIFO) has no header the pipeline could read: ``bad_header`` (docs/decisions.md).
 _REASON_CODES = (("not UTF-8", "not_utf8"), ("not a text file", "not_utf8"), ("no header", "bad_header"),
                  ("header repeats", "bad_header"), ("cannot be read", "bad_header"),
+                 ("not a regular file", "bad_header"), ("a symbolic link", "bad_header"),
+                 ("replaced by a symbolic link", "bad_header"), ("not a path inside", "bad_header"),
                  ("missing required column", "missing_column"), ("implausible_extract", "implausible_extract"))
 
 
