@@ -33,6 +33,7 @@ def _recordings(**columns) -> pd.DataFrame:
     } | columns
     frame = pd.DataFrame({name: pd.Series(values, dtype=STRING) for name, values in base.items()})
     frame["row_number"] = frame["row_number"].astype("int64")
+    frame["line_number"] = frame["row_number"] + 1  # the header is line 1
     return frame[RECORDING_COLUMNS]
 
 
