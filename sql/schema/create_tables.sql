@@ -390,10 +390,12 @@ CREATE TABLE IF NOT EXISTS ektp_quarantine.followup_scored (
     PRIMARY KEY (report_date, file_path, row_number)
 );
 
--- Work table: the birth dates and kelurahan codes whose residents are candidate suggestions.
+-- Work table: the blocks whose residents are candidate suggestions: a birth date in a province (first two
+-- digits of a kelurahan code), or a kelurahan code.
 CREATE TABLE IF NOT EXISTS ektp_quarantine.followup_candidate_key (
     birth_date     DATE,
-    kelurahan_code TEXT
+    kelurahan_code TEXT,
+    province_code  TEXT
 );
 
 -- The outreach list by name is the view ektp_quarantine.outreach_residents (create_restricted_views.sql): the

@@ -12,8 +12,8 @@ For a report date D (rows recorded on D), written after D is published:
 
 The outreach list by name (``ektp_quarantine.outreach_residents``) is kept by ``ektp.outputs.outreach``.
 
-Suggestions are blocked in SQL (candidates: residents with the row's birth date, or living in the
-kelurahan the device captured), streamed a block at a time (a national night's blocks hold most of the
+Suggestions are blocked in SQL (candidates: residents born on the row's birth date in the row's province,
+or living in the kelurahan the device captured), streamed a block at a time (a national night's blocks hold most of the
 extract) and scored in Python as each block arrives, with ``rapidfuzz.process.cdist``:
 
     score = 0.70 * token_sort_ratio(names) + 20 [same birth date] + 5 [same sex]
@@ -22,6 +22,12 @@ extract) and scored in Python as each block arrives, with ``rapidfuzz.process.cd
 so 100 is the same name, birth date and sex with a NIK one typo away. The name carries the weight:
 residents born on the same day in the same kecamatan have NIKs that differ only in the serial, so a
 close NIK alone means little. Suggestions scoring under ``MIN_SCORE`` (75) are not listed.
+
+A birth-date block holds the residents of the row's province only (first two digits of a kelurahan code):
+the province of the captured kelurahan and the one of the captured NIK's region digits, at most two. A
+team at a school in Jakarta Selatan looks for a student registered in DKI Jakarta, and a mistyped NIK
+usually keeps its province digits; namesakes born the same day elsewhere in the country are noise to a
+field team and were most of the night's candidates (docs/decisions.md).
 
 This module is imported by ``ektp.publish.publishing``: heavy libraries load inside the functions.
 """
@@ -74,6 +80,11 @@ def reports_enabled() -> bool:
 
 # --- suggestions ---------------------------------------------------------------------------------
 
+#: part of what a row is scored as (:func:`query_digest`): raised when the candidates or the score change, so
+#: suggestions stored by an earlier way of scoring are scored again (2: birth-date blocks by province)
+SCORING_VERSION = 2
+_PROVINCE = re.compile(r"\d\d")
+
 
 @dataclass
 class Query:
@@ -101,13 +112,35 @@ class Candidates:
         return len(self.nik)
 
 
+def province_of(code: str | None) -> str | None:
+    """The province of a kelurahan code or NIK: its first two digits (``31`` for ``31.74.01.1001``)."""
+    return code[:2] if code and _PROVINCE.match(code) else None
+
+
+def birth_block(birth_date: str, province: str) -> str:
+    """The value naming a birth-date block: residents born that day (ISO text) in that province."""
+    return f"{birth_date} {province}"
+
+
+def query_provinces(q: Query) -> list[str]:
+    """The provinces whose residents born on the row's birth date are its candidates: the one of the captured
+    kelurahan and the one of the captured NIK's region digits (at most two, fewer when not digits)."""
+    return sorted({p for p in (province_of(q.kelurahan_code), province_of(q.nik)) if p})
+
+
+def wanted_blocks(q: Query) -> list[tuple[str, str]]:
+    """The blocks holding a row's candidates, as (kind, value): ``("b", birth_block(...))``, ``("k", kelurahan)``."""
+    out = [("b", birth_block(q.birth_date, p)) for p in query_provinces(q)] if q.birth_date else []
+    return out + [("k", q.kelurahan_code)] if q.kelurahan_code else out
+
+
 def suggest(queries: Sequence[Query], cands: Candidates, limit: int = SUGGESTIONS,
             min_score: float | None = None) -> dict[tuple[str, int], list[tuple[int, float]]]:
     """Top ``limit`` candidates (index, score) per query, best first (ties: smaller NIK).
 
-    Vectorised per block: all queries sharing a birth date (or a kelurahan) are scored against that
-    block's residents in one ``cdist`` call, so the work is bounded by the block sizes, not by
-    queries x extract.
+    Vectorised per block: all queries sharing a block (a birth date in a province, or a kelurahan) are
+    scored against that block's residents in one ``cdist`` call, so the work is bounded by the block sizes,
+    not by queries x extract.
     """
     import numpy as np
     from rapidfuzz import fuzz, process, utils
@@ -116,14 +149,14 @@ def suggest(queries: Sequence[Query], cands: Candidates, limit: int = SUGGESTION
     min_score = MIN_SCORE if min_score is None else min_score
     blocks: dict[tuple[str, str], list[int]] = defaultdict(list)  # block -> candidate indices
     for i in range(len(cands)):
-        blocks[("b", cands.birth_date[i])].append(i)
+        province = province_of(cands.kelurahan_code[i])
+        if province:
+            blocks[("b", birth_block(cands.birth_date[i], province))].append(i)
         blocks[("k", cands.kelurahan_code[i])].append(i)
     wanted: dict[tuple[str, str], list[int]] = defaultdict(list)  # block -> query indices
     for qi, q in enumerate(queries):
-        if q.birth_date:
-            wanted[("b", q.birth_date)].append(qi)
-        if q.kelurahan_code:
-            wanted[("k", q.kelurahan_code)].append(qi)
+        for block in wanted_blocks(q):
+            wanted[block].append(qi)
 
     cand_birth = np.array(cands.birth_date, dtype=object)
     cand_sex = np.array(cands.sex, dtype=object)
@@ -169,8 +202,9 @@ class Resident:
 def suggest_in_blocks(queries: Sequence[Query], blocks: Iterable[tuple[str, str, Candidates]],
                       limit: int = SUGGESTIONS, min_score: float | None = None,
                       ) -> dict[tuple[str, int], list[tuple[Resident, float]]]:
-    """:func:`suggest` over candidates that arrive one block at a time: ``("b", birth date, residents born
-    that day)`` or ``("k", kelurahan code, residents living there)``. Memory holds one block, not all of them.
+    """:func:`suggest` over candidates that arrive one block at a time: ``("b", birth_block(birth date,
+    province), residents of the province born that day)`` or ``("k", kelurahan code, residents living there)``.
+    Memory holds one block, not all of them.
 
     Each block is scored against the queries that want it. A pair's score does not depend on the block it
     was found in, so a query's best ``limit`` overall are among the best ``limit`` of each of its blocks:
@@ -180,10 +214,8 @@ def suggest_in_blocks(queries: Sequence[Query], blocks: Iterable[tuple[str, str,
     """
     wanting: dict[tuple[str, str], list[Query]] = defaultdict(list)
     for q in queries:
-        if q.birth_date:
-            wanting[("b", q.birth_date)].append(q)
-        if q.kelurahan_code:
-            wanting[("k", q.kelurahan_code)].append(q)
+        for block in wanted_blocks(q):
+            wanting[block].append(q)
     kept: dict[tuple[str, int], dict[str, tuple[float, Resident]]] = {q.key: {} for q in queries}
     for kind, value, cands in blocks:
         wanted_by = wanting.get((kind, value))
@@ -322,8 +354,9 @@ def _stored_suggestions(conn, report_date: date) -> StoredSuggestions:
 
 
 def query_digest(q: Query) -> str:
-    """What a row is scored as: its captured NIK, name, birth date, sex and kelurahan (a corrected file changes it)."""
-    text = json.dumps([q.nik, q.full_name, q.birth_date, q.sex, q.kelurahan_code], ensure_ascii=False)
+    """What a row is scored as, and how: its captured NIK, name, birth date, sex and kelurahan (a corrected file
+    changes it), and ``SCORING_VERSION``."""
+    text = json.dumps([SCORING_VERSION, q.nik, q.full_name, q.birth_date, q.sex, q.kelurahan_code], ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
@@ -357,10 +390,12 @@ def _write_suggestions(conn, report_date: date, queries: list[Query], written_at
                 for s in stored.suggestions.get(q.key, [])]
         for q in queries if stored.scored.get(q.key) == (digests[q.key], version)}
     if fresh:
-        keys = sorted({(date.fromisoformat(q.birth_date), None) for q in fresh if q.birth_date}
-                      | {(None, q.kelurahan_code) for q in fresh if q.kelurahan_code}, key=str)
+        keys = sorted({(date.fromisoformat(q.birth_date), p, None) for q in fresh if q.birth_date
+                       for p in query_provinces(q)}
+                      | {(None, None, q.kelurahan_code) for q in fresh if q.kelurahan_code}, key=str)
         wh.run_sql(conn, "followup/delete_candidate_keys")
-        wh.bulk_insert(conn, "ektp_quarantine.followup_candidate_key", ["birth_date", "kelurahan_code"], keys)
+        wh.bulk_insert(conn, "ektp_quarantine.followup_candidate_key", ["birth_date", "province_code", "kelurahan_code"],
+                       keys)
         found |= suggest_in_blocks(fresh, _candidate_blocks(conn, extract_date))
         wh.run_sql(conn, "followup/delete_candidate_keys")
     rows = [[report_date, key[0], key[1], rank, r.nik, r.full_name, date.fromisoformat(r.birth_date), r.sex,
@@ -380,12 +415,12 @@ def _candidate_blocks(conn, extract_date: date) -> Iterator[tuple[str, str, Cand
 
     rows = wh.stream(conn, "followup/select_candidate_blocks", {"extract_date": extract_date}, rows_per_fetch=50_000)
     blocks = residents = 0
-    for (kind, birth_date, kelurahan_code), block in groupby(rows, key=itemgetter(0, 1, 2)):
+    for (kind, birth_date, code), block in groupby(rows, key=itemgetter(0, 1, 2)):
         # columns by zip, not appends per row: a national night streams 5.8 million block memberships
         _, _, _, nik, full_name, birth, sex, kelurahan = zip(*block, strict=True)
         cands = Candidates(list(nik), [n or "" for n in full_name], list(birth), list(sex), list(kelurahan))
         blocks, residents = blocks + 1, residents + len(cands)
-        yield kind, (birth_date if kind == "b" else kelurahan_code), cands
+        yield kind, (birth_block(birth_date, code) if kind == "b" else code), cands
     log.info("candidates of extract %s: %d blocks of %d residents in all (a resident can be in two)", extract_date,
              blocks, residents)
 

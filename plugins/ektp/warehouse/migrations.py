@@ -47,7 +47,9 @@ _ADDED_COLUMNS = [("ektp_ingest.recording", "resident_kelurahan_code", "TEXT", "
                   # NULL for rows loaded before: their files' next load fills it in
                   ("ektp_ingest.recording", "line_number", "INTEGER", None),
                   ("ektp_ingest.file_manifest", "reason_code", "TEXT", "schema/backfill_manifest_reason_code"),
-                  ("ektp_quarantine.rejected_file", "reason_code", "TEXT", "schema/backfill_rejected_file_reason_code")]
+                  ("ektp_quarantine.rejected_file", "reason_code", "TEXT", "schema/backfill_rejected_file_reason_code"),
+                  # a work table, empty between runs
+                  ("ektp_quarantine.followup_candidate_key", "province_code", "TEXT", None)]
 
 
 def _add_missing_columns(conn: Connection) -> None:

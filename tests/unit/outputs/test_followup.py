@@ -4,6 +4,7 @@ switch."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 
 from ektp.outputs import followup
@@ -123,20 +124,43 @@ def test_reports_off_skips_everything(tmp_path, monkeypatch):
     assert followup.reports_enabled()
 
 
-# --- suggestions a block at a time (the warehouse streams the candidates by birth date, then by kelurahan) ---
+def test_birth_date_blocks_hold_the_row_s_provinces_only():
+    """A namesake born the same day in another province is no candidate; one in the province of the captured
+    kelurahan, or of the captured NIK's region digits, is."""
+    namesakes = _cands(("3174014409080009", "Siti Aminah", "2008-09-04", "P", "31.74.01.1001"),  # DKI Jakarta
+                       ("3273014409080009", "Siti Aminah", "2008-09-04", "P", "32.73.01.1001"),  # Jawa Barat
+                       ("3578014409080009", "Siti Aminah", "2008-09-04", "P", "35.78.01.1001"))  # Jawa Timur
+    # captured at a school in Jakarta (kelurahan 31.74.06.1002, no namesake there), a NIK of Jawa Barat
+    q = Query(("f.csv", 5), "3273014409089999", "Siti Aminah", "2008-09-04", "P", "31.74.06.1002")
+    (ranked,) = suggest([q], namesakes).values()
+    assert sorted(namesakes.nik[i] for i, _ in ranked) == ["3174014409080009", "3273014409080009"]
+    blocks = followup.suggest_in_blocks([q], _blocks_of(namesakes))
+    assert sorted(r.nik for r, _ in blocks[q.key]) == ["3174014409080009", "3273014409080009"]
+
+
+def test_stored_suggestions_of_an_earlier_scoring_are_not_reused():
+    q = Query(("f.csv", 6), "3174014409080009", "Siti Aminah", "2008-09-04", "P", "31.74.01.1001")
+    assert followup.query_digest(q) != hashlib.sha256(
+        json.dumps([q.nik, q.full_name, q.birth_date, q.sex, q.kelurahan_code]).encode()).hexdigest()[:32]
+
+
+# --- suggestions a block at a time (the warehouse streams the candidates by birth date and province, then by
+# kelurahan) ---
 
 _DAYS = ["2008-09-04", "2008-09-05", "1990-03-12"]
-_KELURAHAN = ["31.74.01.1001", "31.74.01.1002", "31.74.05.1003"]
+_KELURAHAN = ["31.74.01.1001", "31.74.01.1002", "31.74.05.1003", "32.73.01.1001", "35.78.01.1001"]
 _NAMES = ["Siti Aminah", "Siti Aminah Putri", "Dewi Lestari", "Budi Santoso", "Budi Santosa"]
 
 
 def _blocks_of(cands: Candidates) -> list[tuple[str, str, Candidates]]:
-    """Every candidate in its birth-date block and its kelurahan block, in the order the SQL sends them."""
+    """Every candidate in its birth-date block (birth date and province) and its kelurahan block, in the order
+    the SQL sends them."""
     rows = list(zip(cands.nik, cands.full_name, cands.birth_date, cands.sex, cands.kelurahan_code, strict=True))
-    blocks = []
-    for kind, column in (("b", 2), ("k", 4)):
-        for value in sorted({r[column] for r in rows}):
-            blocks.append((kind, value, _cands(*[r for r in rows if r[column] == value])))
+    blocks = [("b", followup.birth_block(day, province),
+               _cands(*[r for r in rows if (r[2], r[4][:2]) == (day, province)]))
+              for day, province in sorted({(r[2], r[4][:2]) for r in rows})]
+    for value in sorted({r[4] for r in rows}):
+        blocks.append(("k", value, _cands(*[r for r in rows if r[4] == value])))
     return blocks
 
 
@@ -149,8 +173,9 @@ def _blocks_of(cands: Candidates) -> list[tuple[str, str, Candidates]]:
 @settings(max_examples=150, deadline=None)
 def test_suggestions_a_block_at_a_time_are_those_of_all_candidates_at_once(residents, captured, limit):
     cands = _cands(*[(f"3174{k:012d}", name, day, sex, kel) for k, (name, day, sex, kel) in enumerate(residents)])
-    # a query's NIK: a resident's, or one digit off, or nobody's
-    queries = [Query(("f.csv", n), f"3174{k:012d}" if k % 3 else f"3174{k + 1:012d}", name, day, sex, kel)
+    # a query's NIK: a resident's, or one digit off, or nobody's, with a province of its own or not
+    queries = [Query(("f.csv", n), f"{(31, 32, 35, 'ab')[k % 4]}74{k:012d}" if k % 3 else f"3174{k + 1:012d}", name,
+                     day, sex, kel)
                for n, (name, day, sex, kel, k) in enumerate(captured)]
     at_once = {key: [(cands.nik[i], score) for i, score in ranked]
                for key, ranked in suggest(queries, cands, limit, min_score=50.0).items()}
