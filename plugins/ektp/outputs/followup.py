@@ -394,8 +394,8 @@ def _write_suggestions(conn, report_date: date, queries: list[Query], written_at
                        for p in query_provinces(q)}
                       | {(None, None, q.kelurahan_code) for q in fresh if q.kelurahan_code}, key=str)
         wh.run_sql(conn, "followup/delete_candidate_keys")
-        wh.bulk_insert(conn, "ektp_quarantine.followup_candidate_key", ["birth_date", "province_code", "kelurahan_code"],
-                       keys)
+        wh.bulk_insert(conn, "ektp_quarantine.followup_candidate_key",
+                       ["birth_date", "province_code", "kelurahan_code"], keys)
         found |= suggest_in_blocks(fresh, _candidate_blocks(conn, extract_date))
         wh.run_sql(conn, "followup/delete_candidate_keys")
     rows = [[report_date, key[0], key[1], rank, r.nik, r.full_name, date.fromisoformat(r.birth_date), r.sex,
