@@ -27,7 +27,9 @@ A birth-date block holds the residents of the row's province only (first two dig
 the province of the captured kelurahan and the one of the captured NIK's region digits, at most two. A
 team at a school in Jakarta Selatan looks for a student registered in DKI Jakarta, and a mistyped NIK
 usually keeps its province digits; namesakes born the same day elsewhere in the country are noise to a
-field team and were most of the night's candidates (docs/decisions.md).
+field team and were most of the night's candidates. A row without a captured kelurahan says nothing
+sure of where it was recorded (its NIK's province digits may be the typo): its birth-date block is the
+whole country's, as before (docs/decisions.md).
 
 This module is imported by ``ektp.publish.publishing``: heavy libraries load inside the functions.
 """
@@ -117,15 +119,23 @@ def province_of(code: str | None) -> str | None:
     return code[:2] if code and _PROVINCE.match(code) else None
 
 
+#: the province of a birth-date block of the whole country
+NATIONWIDE = ""
+
+
 def birth_block(birth_date: str, province: str) -> str:
-    """The value naming a birth-date block: residents born that day (ISO text) in that province."""
+    """The value naming a birth-date block: residents born that day (ISO text) in that province (or in the
+    whole country: ``NATIONWIDE``)."""
     return f"{birth_date} {province}"
 
 
 def query_provinces(q: Query) -> list[str]:
     """The provinces whose residents born on the row's birth date are its candidates: the one of the captured
-    kelurahan and the one of the captured NIK's region digits (at most two, fewer when not digits)."""
-    return sorted({p for p in (province_of(q.kelurahan_code), province_of(q.nik)) if p})
+    kelurahan and the one of the captured NIK's region digits; ``[NATIONWIDE]`` without a captured kelurahan."""
+    kelurahan = province_of(q.kelurahan_code)
+    if kelurahan is None:
+        return [NATIONWIDE]
+    return sorted({p for p in (kelurahan, province_of(q.nik)) if p})
 
 
 def wanted_blocks(q: Query) -> list[tuple[str, str]]:
@@ -149,8 +159,7 @@ def suggest(queries: Sequence[Query], cands: Candidates, limit: int = SUGGESTION
     min_score = MIN_SCORE if min_score is None else min_score
     blocks: dict[tuple[str, str], list[int]] = defaultdict(list)  # block -> candidate indices
     for i in range(len(cands)):
-        province = province_of(cands.kelurahan_code[i])
-        if province:
+        for province in {province_of(cands.kelurahan_code[i]), NATIONWIDE} - {None}:
             blocks[("b", birth_block(cands.birth_date[i], province))].append(i)
         blocks[("k", cands.kelurahan_code[i])].append(i)
     wanted: dict[tuple[str, str], list[int]] = defaultdict(list)  # block -> query indices
@@ -390,7 +399,7 @@ def _write_suggestions(conn, report_date: date, queries: list[Query], written_at
                 for s in stored.suggestions.get(q.key, [])]
         for q in queries if stored.scored.get(q.key) == (digests[q.key], version)}
     if fresh:
-        keys = sorted({(date.fromisoformat(q.birth_date), p, None) for q in fresh if q.birth_date
+        keys = sorted({(date.fromisoformat(q.birth_date), p or None, None) for q in fresh if q.birth_date
                        for p in query_provinces(q)}
                       | {(None, None, q.kelurahan_code) for q in fresh if q.kelurahan_code}, key=str)
         wh.run_sql(conn, "followup/delete_candidate_keys")
@@ -420,7 +429,7 @@ def _candidate_blocks(conn, extract_date: date) -> Iterator[tuple[str, str, Cand
         _, _, _, nik, full_name, birth, sex, kelurahan = zip(*block, strict=True)
         cands = Candidates(list(nik), [n or "" for n in full_name], list(birth), list(sex), list(kelurahan))
         blocks, residents = blocks + 1, residents + len(cands)
-        yield kind, (birth_block(birth_date, code) if kind == "b" else code), cands
+        yield kind, (birth_block(birth_date, code or NATIONWIDE) if kind == "b" else code), cands
     log.info("candidates of extract %s: %d blocks of %d residents in all (a resident can be in two)", extract_date,
              blocks, residents)
 

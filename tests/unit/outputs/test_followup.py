@@ -126,7 +126,7 @@ def test_reports_off_skips_everything(tmp_path, monkeypatch):
 
 def test_birth_date_blocks_hold_the_row_s_provinces_only():
     """A namesake born the same day in another province is no candidate; one in the province of the captured
-    kelurahan, or of the captured NIK's region digits, is."""
+    kelurahan, or of the captured NIK's region digits, is; without a captured kelurahan, any is."""
     namesakes = _cands(("3174014409080009", "Siti Aminah", "2008-09-04", "P", "31.74.01.1001"),  # DKI Jakarta
                        ("3273014409080009", "Siti Aminah", "2008-09-04", "P", "32.73.01.1001"),  # Jawa Barat
                        ("3578014409080009", "Siti Aminah", "2008-09-04", "P", "35.78.01.1001"))  # Jawa Timur
@@ -136,6 +136,10 @@ def test_birth_date_blocks_hold_the_row_s_provinces_only():
     assert sorted(namesakes.nik[i] for i, _ in ranked) == ["3174014409080009", "3273014409080009"]
     blocks = followup.suggest_in_blocks([q], _blocks_of(namesakes))
     assert sorted(r.nik for r, _ in blocks[q.key]) == ["3174014409080009", "3273014409080009"]
+    # without a captured kelurahan nothing sure says where the row was recorded: the whole country's block
+    q.kelurahan_code = None
+    (ranked,) = suggest([q], namesakes).values()
+    assert len(ranked) == 3
 
 
 def test_stored_suggestions_of_an_earlier_scoring_are_not_reused():
@@ -157,8 +161,8 @@ def _blocks_of(cands: Candidates) -> list[tuple[str, str, Candidates]]:
     the SQL sends them."""
     rows = list(zip(cands.nik, cands.full_name, cands.birth_date, cands.sex, cands.kelurahan_code, strict=True))
     blocks = [("b", followup.birth_block(day, province),
-               _cands(*[r for r in rows if (r[2], r[4][:2]) == (day, province)]))
-              for day, province in sorted({(r[2], r[4][:2]) for r in rows})]
+               _cands(*[r for r in rows if r[2] == day and province in ("", r[4][:2])]))
+              for day, province in sorted({(r[2], p) for r in rows for p in ("", r[4][:2])})]
     for value in sorted({r[4] for r in rows}):
         blocks.append(("k", value, _cands(*[r for r in rows if r[4] == value])))
     return blocks
