@@ -94,12 +94,38 @@ def warehouse_url(request: pytest.FixtureRequest) -> str:
     return request.getfixturevalue("pg_url" if request.param == "postgresql" else "sqlite_url")
 
 
+@pytest.fixture(scope="session")
+def pg_migrated_template() -> Iterator[str]:
+    """A migrated PostgreSQL warehouse to copy (per test process): a copy is a file copy, a migration is
+    hundreds of statements."""
+    from ektp.warehouse import make_engine, migrate
+    from tests.integration.pg import database_name, new_pg_database
+
+    with new_pg_database(prefix="ektp_test_template") as url:
+        eng = make_engine(url)
+        migrate(eng)
+        eng.dispose()  # a template must have no connections
+        yield database_name(url)
+
+
 @pytest.fixture
-def engine(warehouse_url: str) -> Iterator[sa.Engine]:
+def engine(warehouse_url: str, request: pytest.FixtureRequest) -> Iterator[sa.Engine]:
+    """The warehouse at ``warehouse_url``, migrated (on PostgreSQL: the empty database replaced by a copy of a
+    migrated one, under the same name)."""
     from ektp.warehouse import make_engine, migrate
 
+    if warehouse_url.startswith("postgresql"):
+        from tests.integration.pg import admin_engine, database_name
+
+        name, template = database_name(warehouse_url), request.getfixturevalue("pg_migrated_template")
+        admin = admin_engine()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE "{name}"')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        admin.dispose()
     eng = make_engine(warehouse_url)
-    migrate(eng)
+    if not warehouse_url.startswith("postgresql"):
+        migrate(eng)
     yield eng
     eng.dispose()
 
