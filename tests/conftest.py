@@ -99,6 +99,7 @@ def pg_migrated_template() -> Iterator[str]:
     """A migrated PostgreSQL warehouse to copy (per test process): a copy is a file copy, a migration is
     hundreds of statements."""
     from ektp.warehouse import make_engine, migrate
+
     from tests.integration.pg import database_name, new_pg_database
 
     with new_pg_database(prefix="ektp_test_template") as url:

@@ -75,6 +75,7 @@ def test_the_holder_named_is_a_run_on_this_warehouse_not_on_another_database(pg_
     warehouse of the server, since earlier, is not the one named."""
     from ektp import warehouse as wh
     from ektp.publish.publishing import publish
+
     from tests.integration.pg import new_pg_database
 
     monkeypatch.setenv("EKTP_WRITE_LOCK_WAIT_MINUTES", str(WAIT_MINUTES))
