@@ -131,7 +131,8 @@ def birth_block(birth_date: str, province: str) -> str:
 
 def query_provinces(q: Query) -> list[str]:
     """The provinces whose residents born on the row's birth date are its candidates: the one of the captured
-    kelurahan and the one of the captured NIK's region digits; ``[NATIONWIDE]`` without a captured kelurahan."""
+    kelurahan and the one of the captured NIK's region digits; ``[NATIONWIDE]`` without a captured kelurahan code
+    (its NIK's province digits may be the typo itself)."""
     kelurahan = province_of(q.kelurahan_code)
     if kelurahan is None:
         return [NATIONWIDE]
@@ -141,7 +142,9 @@ def query_provinces(q: Query) -> list[str]:
 def wanted_blocks(q: Query) -> list[tuple[str, str]]:
     """The blocks holding a row's candidates, as (kind, value): ``("b", birth_block(...))``, ``("k", kelurahan)``."""
     out = [("b", birth_block(q.birth_date, p)) for p in query_provinces(q)] if q.birth_date else []
-    return out + [("k", q.kelurahan_code)] if q.kelurahan_code else out
+    if q.kelurahan_code:
+        out.append(("k", q.kelurahan_code))
+    return out
 
 
 def suggest(queries: Sequence[Query], cands: Candidates, limit: int = SUGGESTIONS,
