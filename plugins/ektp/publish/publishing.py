@@ -46,10 +46,11 @@ def publish(engine: Engine, report_date: date, run_id: str) -> Published:
         dates = [str(d) for d, in wh.query(conn, "publish/select_queued_dates")]
         resolving = bool(wh.query(conn, "resolve/select_rows_to_resolve")[0].has_rows)
         with OutreachBands(engine, conn, [date.fromisoformat(d) for d in dates], beside_serial_work=resolving) as bands:
-            # the night's recordings and card events were just loaded: plan with them (stale card-event statistics
-            # see a tenth of a date's events, and card_events_daily looks each one's recording up by index)
-            wh.analyze(conn, "ektp_ingest.recording", "ektp_ingest.card_event")
+            wh.analyze(conn, "ektp_ingest.recording")  # the night's rows were just loaded: plan with them
             wh.run_sql(conn, "resolve/update_recording_status")  # duplicates (§2.3), then reconciliation (§3)
+            # and again with their statuses, and the card events just loaded: statistics that see no accepted new
+            # recording plan the card stages' joins as nested loops over every recording
+            wh.analyze(conn, "ektp_ingest.recording", "ektp_ingest.card_event")
             breaks = wh.query(conn, "publish/select_conservation_breaks")
             if breaks:
                 files = ", ".join(f"{b.file_path} (received {b.row_count}, rejected {b.quarantined}, "
