@@ -27,8 +27,8 @@ lint: venv  ## ruff, the layers' import contracts (import-linter), dead code (vu
 	PYTHONPATH=plugins .venv/bin/lint-imports
 	.venv/bin/vulture plugins dags tools/vulture_whitelist.py
 
-test: venv lock-check lint  ## the whole test suite (needs PostgreSQL on 127.0.0.1:5432)
-	.venv/bin/pytest
+test: venv lock-check lint  ## the whole test suite (needs PostgreSQL on 127.0.0.1:5432), two processes by test file
+	.venv/bin/pytest -n 2 --dist loadfile
 
 bench: venv  ## national-scale benchmark against the COPY/SQL floor (BENCHMARKS.md); BENCH_ARGS=--card-events adds them
 	bash scripts/benchmark.sh --repeat 3 $(BENCH_ARGS)

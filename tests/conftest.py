@@ -18,15 +18,26 @@ import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = os.environ.get("EKTP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-SESSION_HOME = ROOT / "var" / "test-airflow"
+# pytest-xdist runs the suite in worker processes (gw0, gw1, ...): each gets its own Airflow home and output
+# folders, so two workers never share a SQLite metadata database or a report file.
+_SUFFIX = f"-{os.environ['PYTEST_XDIST_WORKER']}" if os.environ.get("PYTEST_XDIST_WORKER") else ""
 
-os.environ.setdefault("AIRFLOW_HOME", str(SESSION_HOME))
+
+def _default_folder(name: str, folder: str) -> Path:
+    """``var/<folder>`` (per xdist worker) unless the caller chose one; the controller's own default, inherited
+    by the workers, counts as not chosen."""
+    if os.environ.get(name) in (None, str(ROOT / "var" / folder)):
+        os.environ[name] = str(ROOT / "var" / f"{folder}{_SUFFIX}")
+    return Path(os.environ[name])
+
+
+_default_folder("AIRFLOW_HOME", "test-airflow")
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
 os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(ROOT / "plugins")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
-os.environ.setdefault("EKTP_REPORT_DIR", str(ROOT / "var" / "test-reports"))  # not the sample's var/reports
-os.environ.setdefault("EKTP_DATA_DOCS_DIR", str(ROOT / "var" / "test-data-docs"))  # not the sample's var/data_docs
+_default_folder("EKTP_REPORT_DIR", "test-reports")  # not the sample's var/reports
+_default_folder("EKTP_DATA_DOCS_DIR", "test-data-docs")  # not the sample's var/data_docs
 
 
 def airflow_env(landing: Path, warehouse_url: str, **extra: str) -> dict[str, str]:
@@ -83,12 +94,39 @@ def warehouse_url(request: pytest.FixtureRequest) -> str:
     return request.getfixturevalue("pg_url" if request.param == "postgresql" else "sqlite_url")
 
 
-@pytest.fixture
-def engine(warehouse_url: str) -> Iterator[sa.Engine]:
+@pytest.fixture(scope="session")
+def pg_migrated_template() -> Iterator[str]:
+    """A migrated PostgreSQL warehouse to copy (per test process): a copy is a file copy, a migration is
+    hundreds of statements."""
     from ektp.warehouse import make_engine, migrate
 
+    from tests.integration.pg import database_name, new_pg_database
+
+    with new_pg_database(prefix="ektp_test_template") as url:
+        eng = make_engine(url)
+        migrate(eng)
+        eng.dispose()  # a template must have no connections
+        yield database_name(url)
+
+
+@pytest.fixture
+def engine(warehouse_url: str, request: pytest.FixtureRequest) -> Iterator[sa.Engine]:
+    """The warehouse at ``warehouse_url``, migrated (on PostgreSQL: the empty database replaced by a copy of a
+    migrated one, under the same name)."""
+    from ektp.warehouse import make_engine, migrate
+
+    if warehouse_url.startswith("postgresql"):
+        from tests.integration.pg import admin_engine, database_name
+
+        name, template = database_name(warehouse_url), request.getfixturevalue("pg_migrated_template")
+        admin = admin_engine()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE "{name}"')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        admin.dispose()
     eng = make_engine(warehouse_url)
-    migrate(eng)
+    if not warehouse_url.startswith("postgresql"):
+        migrate(eng)
     yield eng
     eng.dispose()
 

@@ -3,7 +3,8 @@ on a SQLite and on a PostgreSQL warehouse holding the sample dates, so the docs 
 
 - ``bash`` blocks run in document order (README first), each in a fresh ``bash`` after ``. scripts/airflow-env.sh``
   (the set-up the runbook names), with a private Airflow home, landing area and output folders exported first.
-  Each must exit 0.
+  Each must exit 0. They run on PostgreSQL only: a command does not change with the warehouse, and the SQLite
+  path is run whole by `make sample`'s test.
 - ``sql`` blocks are PostgreSQL's. On SQLite a block runs in the form that follows it, marked
   ``<!-- docs-test: sqlite -->``, or else with the schema prefixes dropped (the rule the docs state).
 - A block that cannot run in a test carries ``<!-- docs-test: not run: why -->`` just above it, and is listed in
@@ -198,8 +199,12 @@ def _commands(block: Block) -> list[str]:
             if line.strip() and not line.lstrip().startswith("#")]
 
 
-def test_every_command_runs(airflow_home, warehouse_url, tmp_path, monkeypatch):
+def test_every_command_runs(airflow_home, pg_url, tmp_path, monkeypatch):
+    """On PostgreSQL, the production warehouse the runbook is for: the commands are the same on the embedded one,
+    whose whole path `make sample` runs (tests/tools/test_run_sample_sealed.py)."""
     from tools.sample_data import generate
+
+    warehouse_url = pg_url
 
     landing = tmp_path / "landing"
     generate(landing, seed=42, days=4, residents=600, recordings_per_day=120, files_per_day=3, progress=False)

@@ -46,9 +46,12 @@ def _ektp_tables(url: str) -> list[str]:
                                      "WHERE table_schema LIKE 'ektp_%'")]
 
 
-@pytest.mark.parametrize("days_ahead", [0, 7], ids=["today", "next_week"])
+# The refusal comes before any warehouse is opened: each date on one warehouse still covers both.
+@pytest.mark.parametrize(("days_ahead", "warehouse"), [(0, "sqlite_url"), (7, "pg_url")],
+                         ids=["today-sqlite", "next_week-postgresql"])
 def test_a_date_that_has_not_ended_in_wib_is_refused_at_once_and_changes_nothing(
-        airflow_home, warehouse_url, tmp_path, days_ahead):
+        airflow_home, request, tmp_path, days_ahead, warehouse):
+    warehouse_url = request.getfixturevalue(warehouse)
     day = _today_in_wib() + timedelta(days=days_ahead)
     landing = _landing_for(day, tmp_path)
     var = tmp_path / "var"

@@ -70,6 +70,35 @@ def test_a_publish_waits_within_the_bound_then_fails_naming_the_holder(pg_url, m
     engine.dispose()
 
 
+def test_the_holder_named_is_a_run_on_this_warehouse_not_on_another_database(pg_url, monkeypatch):
+    """Advisory locks are per database, pg_locks shows the server's: a run holding the same key on another
+    warehouse of the server, since earlier, is not the one named."""
+    from ektp import warehouse as wh
+    from ektp.publish.publishing import publish
+
+    from tests.integration.pg import new_pg_database
+
+    monkeypatch.setenv("EKTP_WRITE_LOCK_WAIT_MINUTES", str(WAIT_MINUTES))
+    engine = wh.make_engine(pg_url)
+    wh.migrate(engine)
+    with new_pg_database() as other_url, \
+            psycopg.connect(_libpq(other_url), application_name="other-warehouse") as other, \
+            psycopg.connect(_libpq(pg_url), application_name="another-run") as holder:
+        other.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+        time.sleep(1.1)  # the other warehouse's holder is the older one, to the second
+        (since,) = holder.execute("SELECT now()").fetchone()
+        holder.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+        with pytest.raises(wh.WarehouseBusy) as failed:
+            publish(engine, date(2026, 11, 3), "manual__blocked")
+        holder.rollback()
+        other.rollback()
+    message = str(failed.value)
+    assert message.startswith(f"another run has held the warehouse since {since.isoformat(timespec='seconds')}"), \
+        message
+    assert "application another-run" in message and "other-warehouse" not in message
+    engine.dispose()
+
+
 def test_the_session_waits_are_the_settings(pg_url, monkeypatch):
     from ektp import warehouse as wh
 
