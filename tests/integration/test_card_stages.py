@@ -102,8 +102,8 @@ def publish(engine: sa.Engine, report_date: date) -> list[date]:
             sa.text(f"SELECT report_date FROM {queue} ORDER BY report_date"))]
         wh.run_sql(conn, "resolve/update_recording_status")
         wh.run_sql(conn, "publish/delete_queued_dates")
-        wh.run_sql(conn, "publish/insert_card_events_daily", params)
         for day in dates:
+            wh.run_sql(conn, "publish/insert_card_events_daily", {**params, "report_date": day})
             wh.run_sql(conn, "publish/insert_site_funnel_daily",
                        {**params, "report_date": day, "awaiting_since": day - timedelta(days=14)})
         wh.run_sql(conn, "publish/insert_published_report", params)

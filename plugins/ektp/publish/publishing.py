@@ -48,6 +48,9 @@ def publish(engine: Engine, report_date: date, run_id: str) -> Published:
         with OutreachBands(engine, conn, [date.fromisoformat(d) for d in dates], beside_serial_work=resolving) as bands:
             wh.analyze(conn, "ektp_ingest.recording")  # the night's rows were just loaded: plan with them
             wh.run_sql(conn, "resolve/update_recording_status")  # duplicates (§2.3), then reconciliation (§3)
+            # and again with their statuses, and the card events just loaded: statistics that see no accepted new
+            # recording plan the card stages' joins as nested loops over every recording
+            wh.analyze(conn, "ektp_ingest.recording", "ektp_ingest.card_event")
             breaks = wh.query(conn, "publish/select_conservation_breaks")
             if breaks:
                 files = ", ".join(f"{b.file_path} (received {b.row_count}, rejected {b.quarantined}, "
@@ -55,14 +58,16 @@ def publish(engine: Engine, report_date: date, run_id: str) -> Published:
                 raise ConservationError(f"{len(breaks)} file(s) do not add up: {files}")
             wh.run_sql(conn, "publish/delete_queued_dates")
             params = {"published_at": published_at, "run_id": run_id}
-            for name in ("kelurahan_daily", "kecamatan_daily", "site_daily", "rejections_daily", "card_events_daily",
-                         "files_daily", "published_report"):
+            for name in ("kelurahan_daily", "kecamatan_daily", "site_daily", "rejections_daily", "files_daily",
+                         "published_report"):
                 wh.run_sql(conn, f"publish/insert_{name}", params)
             for day in map(date.fromisoformat, dates):  # per date: the 16-18 age band depends on the date
                 wh.run_sql(conn, "publish/create_outreach_band")
                 wh.insert_frame(conn, "outreach_band", ["kelurahan_code", "residents"], bands.counts(day))
                 wh.run_sql(conn, "publish/insert_outreach_targets_daily", {**params, **_band_params(day)})
-                # the card funnel (contract §6.2, §6.3): the stages on that date, from every card event loaded
+                # the card events' outcomes and the card funnel (contract §6.2, §6.3) on that date, the stages
+                # from every card event loaded
+                wh.run_sql(conn, "publish/insert_card_events_daily", {**params, "report_date": day})
                 wh.run_sql(conn, "publish/insert_site_funnel_daily", {**params, **funnel_params(day)})
         wh.run_sql(conn, "publish/finish_publish")
     log.info("published %s (report dates %s)", report_date, ", ".join(dates))
