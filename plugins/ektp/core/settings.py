@@ -168,7 +168,7 @@ class Settings:
     slice_bytes: int = _setting("EKTP_SLICE_BYTES", _int(16 << 20), "16 MiB",
                                 "a task validates its files in slices of this many bytes at most, writing each while "
                                 "it validates the next (its memory holds two)")
-    chunk_rows: int = _setting("EKTP_CHUNK_ROWS", _int(500_000), "500000", "rows of a file held in memory at once")
+    chunk_rows: int = _setting("EKTP_CHUNK_ROWS", _int(400_000), "400000", "rows of a file held in memory at once")
     accept_extract: frozenset[date] = _setting(
         "EKTP_ACCEPT_EXTRACT", _dates, "none",
         "extract dates (`2026-11-04`, comma-separated) a person has checked and accepted although implausible "
