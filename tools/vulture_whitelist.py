@@ -8,7 +8,6 @@ from ektp.airflow.notifications import RunAlertNotifier
 from ektp.core import nik, pseudonym
 from ektp.core.settings import Settings
 from ektp.ingest import data_docs, gx_expectations, landing, registry, validation
-from ektp.outputs import followup
 from ektp.outputs.report.page import Col
 from ektp.warehouse import engine
 
@@ -79,5 +78,3 @@ pseudonym.Pseudonymiser.many
 landing.scan
 landing.fingerprint
 registry.load_registry_file
-# The scoring of candidates held at once (index-based), which the tests check case by case.
-followup.suggest

@@ -82,28 +82,18 @@ def test_forget_files_deletes_exactly_the_listed_files_in_one_statement_per_tabl
             paths[0], paths[4]]
 
 
-def test_candidates_come_in_batches_each_resident_once(engine: sa.Engine):
-    """wh.stream_batches gives the rows wh.query gives, as Arrow text columns a few at a time; on PostgreSQL,
-    the CSV blocks of followup/select_candidates_csv (wh.csv_batches) hold the same residents."""
+def test_stream_reads_the_rows_of_query_a_few_at_a_time(engine: sa.Engine):
+    """wh.stream (a server-side cursor on PostgreSQL) gives the rows wh.query gives, fetching fewer at a time."""
     from datetime import date
-
-    from ektp.outputs.followup import CANDIDATE_COLUMNS
 
     extract = date(2026, 11, 1)
     with wh.transaction(engine) as conn:
         wh.bulk_insert(conn, "ektp_ingest.registry_resident", RESIDENT_COLUMNS,
-                       [(extract, k, f"{3174010101900000 + k}", f'Warga "{k}", S.Pd' if k % 5 else None,
-                         date(1990, 1, 1 + k % 3), "LP"[k % 2], f"31.74.01.{1001 + k % 4}") for k in range(1, 12)])
+                       [(extract, k, f"{3174010101900000 + k}", f"Warga {k}", date(1990, 1, 1 + k % 3), "LP"[k % 2],
+                         f"31.74.01.{1001 + k % 4}") for k in range(1, 12)])
         wh.bulk_insert(conn, "ektp_quarantine.followup_candidate_key", ["birth_date", "kelurahan_code"],
-                       [(None, "31.74.01.1001"), (None, "31.74.01.1003"), (date(1990, 1, 2), None)])
+                       [(None, "31.74.01.1001"), (None, "31.74.01.1003"), (None, "31.74.01.1004")])
         params = {"extract_date": extract}
-        expected = sorted(tuple(None if v is None else str(v) for v in r)
-                          for r in wh.query(conn, "followup/select_candidates", params))
-        batches = list(wh.stream_batches(conn, "followup/select_candidates", params, rows_per_batch=2))
-        streamed = sorted(tuple(r.values()) for b in batches for r in b.to_pylist())
-        if not wh.is_sqlite(conn):
-            blocks = list(wh.csv_batches(conn, "followup/select_candidates_csv",
-                                         params | {"bucket_rows": 4, "newline": "\n"}, CANDIDATE_COLUMNS))
-            as_csv = sorted(tuple(r.values()) for b in blocks for r in b.to_pylist())
-            assert as_csv == [(n, f or "", *rest) for n, f, *rest in expected] and len(blocks) > 1
-    assert len(expected) == 7 and len(batches) == 4 and streamed == expected
+        expected = wh.query(conn, "followup/select_candidate_blocks", params)
+        streamed = list(wh.stream(conn, "followup/select_candidate_blocks", params, rows_per_fetch=2))
+    assert len(expected) == 8 and streamed == expected

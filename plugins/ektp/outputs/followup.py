@@ -39,6 +39,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -101,13 +103,56 @@ class Candidates:
 
 def suggest(queries: Sequence[Query], cands: Candidates, limit: int = SUGGESTIONS,
             min_score: float | None = None) -> dict[tuple[str, int], list[tuple[int, float]]]:
-    """Top ``limit`` candidates (index, score) per query, best first (ties: smaller NIK)."""
-    import pyarrow as pa
+    """Top ``limit`` candidates (index, score) per query, best first (ties: smaller NIK).
 
-    batch = pa.RecordBatch.from_pydict({c: pa.array(getattr(cands, c), pa.string()) for c in CANDIDATE_COLUMNS})
-    found = suggest_in_batches(queries, [batch], limit, min_score)
-    index = {nik: i for i, nik in enumerate(cands.nik)}
-    return {key: [(index[r.nik], score) for r, score in ranked] for key, ranked in found.items()}
+    Vectorised per block: all queries sharing a birth date (or a kelurahan) are scored against that
+    block's residents in one ``cdist`` call, so the work is bounded by the block sizes, not by
+    queries x extract.
+    """
+    import numpy as np
+    from rapidfuzz import fuzz, process, utils
+    from rapidfuzz.distance import OSA
+
+    min_score = MIN_SCORE if min_score is None else min_score
+    blocks: dict[tuple[str, str], list[int]] = defaultdict(list)  # block -> candidate indices
+    for i in range(len(cands)):
+        blocks[("b", cands.birth_date[i])].append(i)
+        blocks[("k", cands.kelurahan_code[i])].append(i)
+    wanted: dict[tuple[str, str], list[int]] = defaultdict(list)  # block -> query indices
+    for qi, q in enumerate(queries):
+        if q.birth_date:
+            wanted[("b", q.birth_date)].append(qi)
+        if q.kelurahan_code:
+            wanted[("k", q.kelurahan_code)].append(qi)
+
+    cand_birth = np.array(cands.birth_date, dtype=object)
+    cand_sex = np.array(cands.sex, dtype=object)
+    scores: list[dict[int, float]] = [{} for _ in queries]
+    for block, q_idx in sorted(wanted.items()):
+        c_idx = blocks.get(block)
+        if not c_idx:
+            continue
+        c = np.array(c_idx)
+        qs = [queries[i] for i in q_idx]
+        name = process.cdist([q.full_name for q in qs], [cands.full_name[i] for i in c_idx],
+                             scorer=fuzz.token_sort_ratio, processor=utils.default_process, dtype=np.float32)
+        nik = process.cdist([q.nik for q in qs], [cands.nik[i] for i in c_idx], scorer=OSA.distance,
+                            dtype=np.int32)
+        birth = np.array([q.birth_date for q in qs], dtype=object)[:, None] == cand_birth[c][None, :]
+        sex = np.array([q.sex for q in qs], dtype=object)[:, None] == cand_sex[c][None, :]
+        total = (NAME_WEIGHT * name + SAME_BIRTH_DATE * birth + SAME_SEX * sex
+                 + NIK_ONE_TYPO * (nik <= 1))
+        total = np.round(total.astype(np.float64), 1)
+        for row, qi in enumerate(q_idx):
+            keep = np.flatnonzero(total[row] >= min_score)
+            found = scores[qi]
+            for j in keep.tolist():  # the score depends on the pair only: a second block finds the same
+                found[c_idx[j]] = float(total[row, j])
+    out: dict[tuple[str, int], list[tuple[int, float]]] = {}
+    for q, found in zip(queries, scores, strict=True):
+        ranked = sorted(found.items(), key=lambda kv: (-kv[1], cands.nik[kv[0]]))[:limit]
+        out[q.key] = ranked
+    return out
 
 
 @dataclass(frozen=True)
@@ -121,120 +166,36 @@ class Resident:
     kelurahan_code: str
 
 
-#: the columns of a candidate batch (``followup/select_candidates``), as text
-CANDIDATE_COLUMNS = ("nik", "full_name", "birth_date", "sex", "kelurahan_code")
+def suggest_in_blocks(queries: Sequence[Query], blocks: Iterable[tuple[str, str, Candidates]],
+                      limit: int = SUGGESTIONS, min_score: float | None = None,
+                      ) -> dict[tuple[str, int], list[tuple[Resident, float]]]:
+    """:func:`suggest` over candidates that arrive one block at a time: ``("b", birth date, residents born
+    that day)`` or ``("k", kelurahan code, residents living there)``. Memory holds one block, not all of them.
 
-
-#: the columns of a candidate listed with a suggestion, not scored
-LISTED_COLUMNS = ("birth_date", "sex", "kelurahan_code")
-
-
-class _Distinct:
-    """The distinct values of a text column seen so far; a column as indices into them (dictionary encoding
-    with one dictionary for every batch)."""
-
-    def __init__(self):
-        self.values: list[str] = []
-        self._index: dict[str, int] = {}
-
-    def encode(self, column) -> Any:
-        import numpy as np
-        import pyarrow.compute as pc
-
-        distinct = pc.unique(column)
-        ids = np.array([self._index.setdefault(v, len(self._index)) for v in distinct.to_pylist()], dtype=np.int32)
-        self.values.extend(list(self._index)[len(self.values):])
-        return ids[pc.index_in(column, value_set=distinct).to_numpy()]
-
-
-class _Wanted:
-    """The queries by the values of one field they block on: the values (an Arrow array to look candidates' values
-    up in) and, for each, the queries wanting it (``order[start[v]:start[v + 1]]``)."""
-
-    def __init__(self, values: list[str | None]):
-        import numpy as np
-        import pyarrow as pa
-
-        keys = sorted({v for v in values if v is not None})
-        position = {v: k for k, v in enumerate(keys)}
-        self.of_query = np.array([position.get(v, -1) if v is not None else -1 for v in values], dtype=np.int64)
-        self.keys = pa.array(keys, pa.string())
-        wanting = self.of_query[self.of_query >= 0]
-        self.order = np.flatnonzero(self.of_query >= 0)[np.argsort(wanting, kind="stable")]
-        self.start = np.concatenate([[0], np.cumsum(np.bincount(wanting, minlength=len(keys)))])
-
-    def lookup(self, column) -> Any:
-        """Each candidate's value as a key index, -1 when no query wants it."""
-        import pyarrow.compute as pc
-
-        return pc.fill_null(pc.index_in(column, value_set=self.keys), -1).to_numpy().astype("int32")
-
-
-def suggest_in_batches(queries: Sequence[Query], batches: Iterable[Any], limit: int = SUGGESTIONS,
-                       min_score: float | None = None) -> dict[tuple[str, int], list[tuple[Resident, float]]]:
-    """Top ``limit`` residents per query, best first (ties: smaller NIK), among candidates that arrive as Arrow
-    batches of :data:`CANDIDATE_COLUMNS` (each resident once, in any order).
-
-    The candidates are held as Arrow columns (a national night's are most of the extract, 4.6 million) and
-    ordered by block with array sorts: the residents of a birth date, then of a kelurahan. Each block is scored
-    against the queries that want it in one ``cdist`` call per field. A pair's score does not depend on its
-    block, so a resident found in two of a query's blocks counts once.
+    Each block is scored against the queries that want it. A pair's score does not depend on the block it
+    was found in, so a query's best ``limit`` overall are among the best ``limit`` of each of its blocks:
+    those are kept (by NIK, so a resident found in both of a query's blocks counts once) and ranked again at
+    the end, best first, ties by smaller NIK: the same suggestions as :func:`suggest` given every block's
+    residents at once (tests/unit/outputs/test_followup.py checks it on random cases).
     """
-    import numpy as np
-    import pyarrow as pa
-    from rapidfuzz import fuzz, process, utils
-    from rapidfuzz.distance import OSA
-
-    min_score = MIN_SCORE if min_score is None else min_score
-    births, kelurahan = _Wanted([q.birth_date for q in queries]), _Wanted([q.kelurahan_code for q in queries])
-    sexes = _Wanted([q.sex for q in queries])
-    # the names and NIKs are scored; the other fields only compared (as key indices) and listed for the few
-    # suggested (as indices into their distinct values): memory for 4.6 million residents stays a few hundred MiB
-    listed = {c: _Distinct() for c in LISTED_COLUMNS}
-    columns: dict[str, list] = defaultdict(list)
-    for batch in batches:
-        if not batch.num_rows:
+    wanting: dict[tuple[str, str], list[Query]] = defaultdict(list)
+    for q in queries:
+        if q.birth_date:
+            wanting[("b", q.birth_date)].append(q)
+        if q.kelurahan_code:
+            wanting[("k", q.kelurahan_code)].append(q)
+    kept: dict[tuple[str, int], dict[str, tuple[float, Resident]]] = {q.key: {} for q in queries}
+    for kind, value, cands in blocks:
+        wanted_by = wanting.get((kind, value))
+        if not wanted_by or not len(cands):
             continue
-        for c in ("nik", "full_name"):
-            columns[c].append(batch[c])
-        for c in LISTED_COLUMNS:
-            columns[c].append(listed[c].encode(batch[c]))
-        for key, wanted, c in (("b", births, "birth_date"), ("s", sexes, "sex"), ("k", kelurahan, "kelurahan_code")):
-            columns[key].append(wanted.lookup(batch[c]))
-    if not columns:
-        return {q.key: [] for q in queries}
-    niks, names = pa.concat_arrays(columns.pop("nik")), pa.concat_arrays(columns.pop("full_name"))
-    listed_ids = {c: np.concatenate(columns.pop(c)) for c in LISTED_COLUMNS}
-    cand_birth, cand_sex, cand_kelurahan = (np.concatenate(columns.pop(key)) for key in ("b", "s", "k"))
-    q_birth, q_sex = births.of_query, sexes.of_query
-    found: list[dict[int, float]] = [{} for _ in queries]
-    for wanted, cand_key in ((births, cand_birth), (kelurahan, cand_kelurahan)):
-        members = np.flatnonzero(cand_key >= 0)
-        members = members[np.argsort(cand_key[members], kind="stable")]
-        bounds = np.searchsorted(cand_key[members], np.arange(len(wanted.start)))
-        for key in np.flatnonzero(bounds[1:] > bounds[:-1]).tolist():
-            c = members[bounds[key]:bounds[key + 1]]
-            q = wanted.order[wanted.start[key]:wanted.start[key + 1]]
-            taken = pa.array(c)
-            block_names = [n or "" for n in names.take(taken).to_pylist()]
-            name = process.cdist([queries[i].full_name for i in q.tolist()], block_names,
-                                 scorer=fuzz.token_sort_ratio, processor=utils.default_process, dtype=np.float32)
-            nik = process.cdist([queries[i].nik for i in q.tolist()], niks.take(taken).to_pylist(),
-                                scorer=OSA.distance, dtype=np.int32)
-            birth = (q_birth[q][:, None] == cand_birth[c][None, :]) & (q_birth[q] >= 0)[:, None]
-            sex = (q_sex[q][:, None] == cand_sex[c][None, :]) & (q_sex[q] >= 0)[:, None]
-            total = (NAME_WEIGHT * name + SAME_BIRTH_DATE * birth + SAME_SEX * sex + NIK_ONE_TYPO * (nik <= 1))
-            total = np.round(total.astype(np.float64), 1)
-            rows, cols = np.nonzero(total >= min_score)
-            for qi, ci, score in zip(q[rows].tolist(), c[cols].tolist(), total[rows, cols].tolist(), strict=True):
-                found[qi][ci] = score
-    out: dict[tuple[str, int], list[tuple[Resident, float]]] = {}
-    for q, hits in zip(queries, found, strict=True):
-        ranked = sorted(hits.items(), key=lambda kv: (-kv[1], niks[kv[0]].as_py()))[:limit]
-        out[q.key] = [(Resident(niks[i].as_py(), names[i].as_py() or "",
-                                **{c: listed[c].values[listed_ids[c][i]] for c in LISTED_COLUMNS}), score)
-                      for i, score in ranked]
-    return out
+        for key, ranked in suggest(wanted_by, cands, limit, min_score).items():
+            for i, score in ranked:
+                kept[key][cands.nik[i]] = (score, Resident(cands.nik[i], cands.full_name[i], cands.birth_date[i],
+                                                           cands.sex[i], cands.kelurahan_code[i]))
+    return {key: [(resident, score) for score, resident in sorted(found.values(), key=lambda f: (-f[0], f[1].nik))
+                  [:limit]]
+            for key, found in kept.items()}
 
 
 def _iso(value: Any) -> str | None:
@@ -400,8 +361,7 @@ def _write_suggestions(conn, report_date: date, queries: list[Query], written_at
                       | {(None, q.kelurahan_code) for q in fresh if q.kelurahan_code}, key=str)
         wh.run_sql(conn, "followup/delete_candidate_keys")
         wh.bulk_insert(conn, "ektp_quarantine.followup_candidate_key", ["birth_date", "kelurahan_code"], keys)
-        wh.analyze(conn, "ektp_quarantine.followup_candidate_key")  # planned as it is, not as last seen
-        found |= suggest_in_batches(fresh, _candidate_batches(conn, extract_date))
+        found |= suggest_in_blocks(fresh, _candidate_blocks(conn, extract_date))
         wh.run_sql(conn, "followup/delete_candidate_keys")
     rows = [[report_date, key[0], key[1], rank, r.nik, r.full_name, date.fromisoformat(r.birth_date), r.sex,
              r.kelurahan_code, score, written_at]
@@ -414,16 +374,20 @@ def _write_suggestions(conn, report_date: date, queries: list[Query], written_at
     return sum(1 for ranked in found.values() if ranked), len(fresh)
 
 
-def _candidate_batches(conn, extract_date: date) -> Iterator[Any]:
-    """The residents of the extract in force with a wanted birth date or kelurahan (each once)."""
+def _candidate_blocks(conn, extract_date: date) -> Iterator[tuple[str, str, Candidates]]:
+    """The residents of each block of ``followup/select_candidate_blocks``, one block at a time."""
     from ektp import warehouse as wh
 
-    params = {"extract_date": extract_date}
-    if wh.is_sqlite(conn):
-        yield from wh.stream_batches(conn, "followup/select_candidates", params)
-    else:
-        yield from wh.csv_batches(conn, "followup/select_candidates_csv",
-                                  params | {"bucket_rows": 50_000, "newline": "\n"}, CANDIDATE_COLUMNS)
+    rows = wh.stream(conn, "followup/select_candidate_blocks", {"extract_date": extract_date}, rows_per_fetch=50_000)
+    blocks = residents = 0
+    for (kind, birth_date, kelurahan_code), block in groupby(rows, key=itemgetter(0, 1, 2)):
+        # columns by zip, not appends per row: a national night streams 5.8 million block memberships
+        _, _, _, nik, full_name, birth, sex, kelurahan = zip(*block, strict=True)
+        cands = Candidates(list(nik), [n or "" for n in full_name], list(birth), list(sex), list(kelurahan))
+        blocks, residents = blocks + 1, residents + len(cands)
+        yield kind, (birth_date if kind == "b" else kelurahan_code), cands
+    log.info("candidates of extract %s: %d blocks of %d residents in all (a resident can be in two)", extract_date,
+             blocks, residents)
 
 
 #: a site code used as its own file name: portable, not hidden, one case only (a folder copied to a case-blind

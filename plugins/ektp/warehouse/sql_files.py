@@ -10,16 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ektp.core.settings import SQL_DIR
 from ektp.warehouse.engine import is_sqlite
-
-if TYPE_CHECKING:
-    import pyarrow as pa
 
 SCHEMAS = ("ektp_ingest", "ektp_quarantine", "ektp_coverage")
 _SCHEMA_PREFIX = re.compile(r"\b(?:" + "|".join(SCHEMAS) + r")\.")
@@ -98,44 +95,13 @@ def query(conn: Connection, name: str, params: Mapping[str, Any] | None = None) 
     return list(run_sql(conn, name, params))
 
 
-def stream_batches(conn: Connection, name: str, params: Mapping[str, Any] | None = None,
-                   rows_per_batch: int = 100_000) -> Iterator[pa.RecordBatch]:
-    """The rows of a SQL file's one SELECT as Arrow record batches of text columns (NULL stays null), fetched
-    ``rows_per_batch`` at a time. Read them before the next statement on ``conn``."""
-    import pyarrow as pa
-
+def stream(conn: Connection, name: str, params: Mapping[str, Any] | None = None,
+           rows_per_fetch: int = 10_000) -> Iterator[sa.Row]:
+    """The rows of a SQL file's one SELECT, fetched ``rows_per_fetch`` at a time (a server-side cursor on
+    PostgreSQL), for results too large to hold at once. Read them before the next statement on ``conn``."""
     (stmt,) = statements(name, conn.dialect.name)
-    result = conn.execute(sa.text(stmt), _bound(stmt, params),
-                          execution_options={"stream_results": True, "yield_per": rows_per_batch})
-    names = list(result.keys())
-    while rows := result.fetchmany(rows_per_batch):
-        yield pa.RecordBatch.from_arrays(
-            [pa.array([None if v is None else str(v) for v in col], pa.string()) for col in zip(*rows, strict=True)],
-            names=names)
-
-
-def csv_batches(conn: Connection, name: str, params: Mapping[str, Any] | None, columns: Sequence[str]
-                ) -> Iterator[pa.RecordBatch]:
-    """The rows of a SQL file whose SELECT gives CSV text, many lines a row (PostgreSQL builds them with
-    ``string_agg``), parsed by pyarrow into text columns named ``columns`` (an unquoted empty field is NULL).
-
-    For millions of rows: the driver then makes one value per block, not a tuple and an object per value of
-    every row, and no Python code runs per row. Read them before the next statement on ``conn``.
-    """
-    import pyarrow as pa
-    from pyarrow import csv
-
-    options = {"read_options": csv.ReadOptions(column_names=list(columns), use_threads=False),
-               "parse_options": csv.ParseOptions(newlines_in_values=True),
-               "convert_options": csv.ConvertOptions(column_types=dict.fromkeys(columns, pa.string()),
-                                                     null_values=[""], strings_can_be_null=True,
-                                                     quoted_strings_can_be_null=False)}
-    (stmt,) = statements(name, conn.dialect.name)
-    result = conn.execute(sa.text(stmt), _bound(stmt, params), execution_options={"stream_results": True,
-                                                                                  "yield_per": 4})
-    for (text,) in result:
-        if text:
-            yield from csv.read_csv(pa.py_buffer(text.encode("utf-8", "surrogatepass")), **options).to_batches()
+    yield from conn.execute(sa.text(stmt), _bound(stmt, params),
+                            execution_options={"stream_results": True, "yield_per": rows_per_fetch})
 
 
 def table(conn: Connection, qualified: str) -> str:
