@@ -30,8 +30,8 @@ lint: venv  ## ruff, the layers' import contracts (import-linter), dead code (vu
 test: venv lock-check lint  ## the whole test suite (needs PostgreSQL on 127.0.0.1:5432)
 	.venv/bin/pytest
 
-bench: venv  ## national-scale benchmark against the COPY/SQL floor (see BENCHMARKS.md)
-	bash scripts/benchmark.sh --repeat 3
+bench: venv  ## national-scale benchmark against the COPY/SQL floor (BENCHMARKS.md); BENCH_ARGS=--card-events adds them
+	bash scripts/benchmark.sh --repeat 3 $(BENCH_ARGS)
 
 clean:  ## remove local run state (var/)
 	rm -rf var

@@ -5,6 +5,7 @@
 #   bash scripts/benchmark.sh --residents 2000 --recordings 500 --files 5          # a smoke size
 #   bash scripts/benchmark.sh --sizes 540000:25000:100,5400000:250000:1000,5400000:1000000:4000  # scaling
 #   bash scripts/benchmark.sh --repeat 3   # best of three runs of each stage and floor (`make bench`)
+#   bash scripts/benchmark.sh --repeat 3 --card-events   # the night also holds 250,000 card events
 # Niced: the machine is shared. EKTP_BENCH_PG_URL picks the PostgreSQL server (default 127.0.0.1:5432).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,11 +1,13 @@
 """`make bench` at a smoke size, so the benchmark cannot rot: the real DAG twice (extract load, nightly
 run) on fresh PostgreSQL databases, the COPY/SQL floor on the same files, every stage and ratio reported,
-and nothing left behind."""
+and nothing left behind. With card events (``--card-events``): the night holds them, and their history is
+loaded by an unmeasured set-up run, neither by the extract load nor by the night."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import uuid
 from pathlib import Path
@@ -37,7 +39,7 @@ def test_benchmark_smoke(tmp_path: Path, airflow_home: Path):
     done = subprocess.run(
         ["bash", str(ROOT / "scripts" / "benchmark.sh"), "--residents", "2000", "--recordings", "500", "--files", "5",
          "--repeat", "2", "--workdir", str(tmp_path / "work"), "--airflow-template", str(airflow_home),
-         "--json", str(report), "--quiet", "--db-prefix", prefix],
+         "--json", str(report), "--quiet", "--db-prefix", prefix, "--card-events", "300"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -45,7 +47,7 @@ def test_benchmark_smoke(tmp_path: Path, airflow_home: Path):
     data = json.loads(report.read_text())
     assert {"nproc", "memory_gib", "cpu_model", "date"} <= set(data["machine"])
     (point,) = data["points"]
-    assert point["size"] == {"residents": 2000, "recordings": 500, "files": 5}
+    assert point["size"] == {"residents": 2000, "recordings": 500, "files": 5, "card_events": 300}
     stages = {s["name"]: s for s in point["stages"]}
     assert set(stages) == {"extract load", "nightly run"}
     for stage in stages.values():
@@ -70,14 +72,30 @@ def test_benchmark_smoke(tmp_path: Path, airflow_home: Path):
         assert min(stage["part_runs"]["report/lists"]) > 0
         assert stage["peak_rss_server_mib"] > 0  # the largest PostgreSQL process is sampled too
     assert stages["extract load"]["rows"] == 2000
-    assert stages["nightly run"]["rows"] == point["batch_rows"] > 0
+    assert point["batch_rows"] == 500 and point["card_rows"] == 300
+    assert stages["nightly run"]["rows"] == point["batch_rows"] + point["card_rows"]
     checks = point["checks"]
     assert checks["target_residents"] == 2000 and 0 < checks["matched"] <= checks["rows_accepted"]
     assert checks["floor_recorded"] > 0
+    # the night's card events link to the history, which the set-up run loaded before the night
+    assert point["setup_s"] > 0 and point["history_batch_rows"] > 200 and point["history_card_rows"] > 0
+    assert checks["card_linked"] + checks["card_unlinked"] + checks["card_rejected"] == 300
+    assert checks["card_linked"] > 280 and checks["card_unlinked"] > 0
+    assert min(checks["funnel_prr_printed_delivered_activated"]) > 0
+    # what each run loaded (its plan's log line): the extract load no history, the night only its own files
+    plans = {log.name: re.findall(r"plan for (\S+) .*?: (\d+) batch files in \d+ groups, (\d+) card-event files",
+                                  log.read_text()) for log in (tmp_path / "work").glob("logs-*/dags-test-*.log")}
+    assert plans["dags-test-2026-11-01-0.log"] == plans["dags-test-2026-11-01-1.log"] == [("2026-11-01", "0", "0")]
+    for log in ("dags-test-2026-11-02-0.log", "dags-test-2026-11-02-1.log"):  # copies are not loaded: at most
+        ((day, batches, cards),) = plans[log]
+        assert day == "2026-11-02" and 0 < int(batches) <= point["batch_files"]
+        assert 0 < int(cards) <= point["card_files"]
+    ((day, batches, cards),) = plans["dags-test-2026-10-31-setup.log"]
+    assert day == "2026-10-31" and int(batches) > 0 and int(cards) > 0
 
     printed = done.stdout
     for words in ("extract load", "nightly run", "ratio", "RSS", "Airflow", "CPU during the stage", "report/lists",
-                  "whole stage", "largest PostgreSQL process"):
+                  "whole stage", "largest PostgreSQL process", "set-up before the nights (not measured)"):
         assert words in printed
     assert not _bench_databases(prefix)  # every database it made is dropped
     assert not list((tmp_path / "work").glob("landing-*"))  # and the landing area removed

@@ -22,6 +22,7 @@ from ektp.ingest.validation import load_suite, run_suite
 from tests.tools.test_sample_data import normalise, read_csv, sha_map
 from tests.unit.ingest.test_card_events_suite import prepare
 from tools import sample_data as sd
+from tools.sample_data import card_night
 
 WIB = timezone(timedelta(hours=7))
 START, LAST = date(2026, 11, 2), date(2026, 11, 4)
@@ -296,3 +297,109 @@ def test_cli_card_events(tmp_path: Path, capsys):
     out = capsys.readouterr().out
     assert re.search(r"^card events: \d+ files, \d+ rows, 1 copies$", out, flags=re.MULTILINE)
     assert (tmp_path / "l" / "cards").is_dir()
+
+
+# --------------------------------------------------------------------------- the benchmark's night (card_night)
+
+NIGHT = date(2026, 11, 2)
+
+
+@pytest.fixture(scope="module")
+def night(tmp_path_factory) -> Cards:
+    root = tmp_path_factory.mktemp("night")
+    summary = sd.generate(root / "landing", labels_path=root / "labels.csv", progress=False, days=1, residents=3000,
+                          recordings_per_day=600, files_per_day=8, card_night=2000)
+    return Cards(root / "landing", root / "labels.csv", summary)
+
+
+@pytest.mark.parametrize("rows", [0, 3, 10, 2000, 250_000, 250_001])
+def test_card_night_step_counts_sum_to_the_rows(rows: int):
+    counts = card_night.step_counts(rows)
+    assert sum(counts.values()) == rows and min(counts.values()) >= 0
+    if rows >= 2000:
+        assert counts["printed"] == counts["handover"] and abs(counts["dedup"] - counts["printed"]) <= 5
+        assert counts["activated"] == round(card_night.ACTIVATES * counts["handover"])
+
+
+def test_card_night_has_exactly_its_rows_tonight_and_a_history_before_the_extract(night: Cards, tmp_path: Path):
+    s = night.summary
+    tonight = {rel for rel in night.files if rel.split("/")[1] == NIGHT.isoformat()}
+    assert {night.root / rel for rel in tonight if not night.file_labels[rel]} == set(s.card_files)
+    assert s.card_rows == 2000 == sum(len(night.files[rel][1]) for rel in tonight if not night.file_labels[rel])
+    assert len(s.card_copies) == 1 and "_resend" in s.card_copies[0].name
+    history = {rel.split("/")[1] for rel in night.files if rel not in tonight}
+    history |= {p.parent.name for p in s.history_batch_files}
+    assert max(history) == (NIGHT - timedelta(days=2)).isoformat()  # before the extract, dated the day before
+    assert min(history) >= (NIGHT - timedelta(days=card_night.HISTORY_DAYS)).isoformat()
+    assert s.history_batch_rows == sum(len(read_csv(p)[1]) for p in s.history_batch_files) > 0.7 * 2000
+    assert s.history_card_rows == sum(len(night.files[rel][1]) for rel in night.files if rel not in tonight)
+    # history rows are clean and not in the extract; the extract and the night's batches are those of a plain run
+    for p in s.history_batch_files:
+        rel = p.relative_to(night.root).as_posix()
+        assert all(night.labels[(rel, i)] == {"no_extract"} for i in range(1, len(read_csv(p)[1]) + 1))
+    plain = sd.generate(tmp_path / "plain", progress=False, days=1, residents=3000, recordings_per_day=600,
+                        files_per_day=8)
+    without = sha_map(tmp_path / "plain")
+    assert {k: v for k, v in sha_map(night.root).items() if k in without} == without
+    assert len(plain.batch_files) == len(s.batch_files) and plain.batch_rows == s.batch_rows
+
+
+def test_card_night_events_follow_the_lifecycle(night: Cards):
+    events = by_nik(night.events)
+    tonight = Counter()
+    for nik, evs in events.items():
+        today = [e for e in evs if e.day == NIGHT]
+        before = {e.event: e for e in evs if e.day < NIGHT}
+        if any("card_no_recording" in e.labels for e in evs):
+            assert nik not in night.accepted and {e.event for e in evs} == {"prr"}
+            tonight["unlinked"] += len(today)
+            continue
+        rec = night.accepted[nik]  # every other event links to a recording of the history
+        assert rec.day <= NIGHT - timedelta(days=2) and all(e.day >= rec.day for e in evs)
+        kinds = [e.event for e in today]
+        if not today:
+            continue  # its event tonight was a rejected row
+        if kinds[0] in ("prr", "biometric_duplicate"):
+            assert kinds in (["prr"], ["biometric_duplicate"]) and not before
+            assert 2 <= (NIGHT - rec.day).days <= 3
+            tonight[kinds[0]] += 1
+        elif kinds == ["printed"]:
+            assert set(before) <= {"prr"} and 4 <= (NIGHT - rec.day).days <= card_night.HISTORY_DAYS
+            if "prr" in before:
+                assert 1 <= (before["prr"].day - rec.day).days <= 3 and (NIGHT - before["prr"].day).days >= 2
+            tonight["printed"] += 1
+        else:
+            assert kinds[0] in ("delivered", "activated") and set(kinds) <= {"delivered", "activated"}
+            assert (NIGHT - rec.day).days % 7 == 0 and all(e.site_code == rec.site for e in today)
+            if "printed" in before:  # after the site's last visit before tonight, which could not hand it over
+                assert before["printed"].day >= max(night.outreach_days[rec.site] - {NIGHT})
+                assert "prr" not in before or (before["printed"].day - before["prr"].day).days >= 2
+            if kinds == ["delivered", "activated"]:
+                assert today[0].at < today[1].at
+            tonight.update(kinds)
+    assert tonight["unlinked"] > 0
+    assert 0.8 < tonight["prr"] / tonight["printed"] < 1.2 and 0.8 < tonight["delivered"] / tonight["printed"] < 1.2
+    assert 0.75 <= tonight["activated"] / tonight["delivered"] <= 0.95
+    assert 0 < tonight["biometric_duplicate"] < 0.05 * tonight["prr"]
+    assert sum(tonight.values()) > 0.98 * 2000  # a few rows are rejected
+
+
+def test_card_night_rejects_each_reason_once_at_least(night: Cards):
+    reasons = Counter(r[0] for place, r in night.outcome.items() if r and place[0].split("/")[1] == NIGHT.isoformat())
+    assert set(reasons) == set(REASONS) and sum(reasons.values()) < 0.02 * 2000
+    assert not [place for place, r in night.outcome.items() if r and place[0].split("/")[1] != NIGHT.isoformat()]
+
+
+def test_card_night_needs_one_day(tmp_path: Path):
+    with pytest.raises(ValueError, match="card_night"):
+        sd.generate(tmp_path / "l", days=2, card_night=10, progress=False)
+    with pytest.raises(ValueError, match="card_night"):
+        sd.generate(tmp_path / "l", days=1, card_night=10, card_events=True, progress=False)
+
+
+def test_cli_card_night(tmp_path: Path, capsys):
+    argv = "--days 1 --residents 500 --recordings-per-day 100 --files-per-day 3 --card-night 300 --quiet"
+    assert sd.main(["--landing", str(tmp_path / "l"), *argv.split()]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^history: \d+ batch files, \d+ rows; \d+ card files, \d+ rows$", out, flags=re.MULTILINE)
+    assert re.search(r"^card events: \d+ files, 300 rows, 1 copies$", out, flags=re.MULTILINE)

@@ -29,6 +29,13 @@ database and Airflow home); every figure is the best of the N runs, and every ru
 this was written on is a shared VM whose speed varies by a third from one minute to the next: the best
 run is the one least disturbed, for the pipeline and the floor alike.
 
+``--card-events [N]`` adds a night of N card events (default: as many as the night's recordings) to the night's
+files (``tools.sample_data.card_night``): deduplication, printing, hand-over and activation of people recorded on
+the 30 days before the extract, and some unlinked events. Those people's recordings and earlier card events (the
+history) are dated before the extract: the extract load runs on the landing area without them (hard links), then
+an unmeasured set-up run dated the day before the extract loads them on a copy of the loaded warehouse, and each
+night starts from a copy of that. The nightly floor also ``COPY``s the night's card-event files, line by line.
+
 ``--sizes R:N:F,...`` runs several sizes in one go (a scaling run); consecutive sizes with the same
 number of residents reuse the loaded extract (a template copy of the database), so the national
 extract is loaded once. Everything generated lives under ``--workdir`` (default: a new folder in

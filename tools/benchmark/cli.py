@@ -8,7 +8,7 @@ import os
 import shutil
 import signal
 import tempfile
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from tools.benchmark.airflow_homes import migrated_airflow_home
@@ -58,8 +58,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="run the night as scheduled: write_coverage_report writes the HTML reports, the follow-up "
                          "lists and the outreach list by name (on by default; --no-reports: validate, load, "
                          "reconcile and publish only, issue 5's definition of the night)")
-    ap.add_argument("--card-events", action="store_true",
-                    help="the landing area also holds the card events of every recording (and an earlier wave)")
+    ap.add_argument("--card-events", type=int, nargs="?", const=-1, default=0, metavar="N",
+                    help="the night also holds N card events (default: as many as its recordings) for people "
+                         "recorded on the 30 days before it, whose recordings and earlier card events a set-up run "
+                         "loads after the extract load and before the night, unmeasured (BENCHMARKS.md)")
     ap.add_argument("--scaling", action="store_true",
                     help="also run a night of 4x the recordings and files on the same extract (the scaling pair)")
     ap.add_argument("--keep", action="store_true", help="keep the landing areas and Airflow homes")
@@ -68,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     sizes = args.sizes or [Size(args.residents, args.recordings, args.files)]
     if args.scaling:
         sizes += [Size(s.residents, 4 * s.recordings, 4 * s.files) for s in list(sizes)]
+    if args.card_events:
+        sizes = [replace(s, card_events=s.recordings if args.card_events < 0 else args.card_events) for s in sizes]
         sizes.sort(key=lambda s: (s.residents, s.recordings))
     args.keep_snapshots = any(a.residents == b.residents for a, b in zip(sizes, sizes[1:], strict=False))
 

@@ -10,9 +10,11 @@ class Size:
     residents: int
     recordings: int
     files: int
+    card_events: int = 0  # card-event rows of the night (``--card-events``)
 
     def label(self) -> str:
-        return f"{self.residents:,} residents / {self.recordings:,} recordings / {self.files:,} files"
+        cards = f" / {self.card_events:,} card events" if self.card_events else ""
+        return f"{self.residents:,} residents / {self.recordings:,} recordings / {self.files:,} files{cards}"
 
 
 #: the parts of a night as scheduled, and the DAG's tasks in each
@@ -99,7 +101,11 @@ class Point:
     generate_s: float = 0.0
     extract_rows: int = 0
     batch_rows: int = 0
-    card_rows: int = 0
+    card_rows: int = 0  # the night's card-event rows (copies not counted)
+    card_files: int = 0  # the night's card-event files, copies included
+    history_batch_rows: int = 0  # recordings before the night, loaded by the set-up run (not measured)
+    history_card_rows: int = 0  # their card events before the night, loaded with them
+    setup_s: float = 0.0  # that set-up run (each repetition's night starts from a copy of its result)
     batch_files: int = 0
     landing_mib: float = 0.0
     stages: list[Stage] = field(default_factory=list)

@@ -13,10 +13,12 @@ FLOOR_TABLES = f"""
 CREATE SCHEMA IF NOT EXISTS {FLOOR_SCHEMA};
 CREATE TABLE {FLOOR_SCHEMA}.resident (nik text, full_name text, birth_date text, sex text, kelurahan_code text);
 CREATE TABLE {FLOOR_SCHEMA}.batch_line (line text);
+CREATE TABLE {FLOOR_SCHEMA}.card_line (line text);
 """
 # One COPY field per line: \x1f and \x1e never occur in the files.
 BATCH_LINE_COPY = (f"COPY {FLOOR_SCHEMA}.batch_line (line) FROM STDIN "
                    "(FORMAT csv, HEADER true, DELIMITER E'\\x1f', QUOTE E'\\x1e')")
+CARD_LINE_COPY = BATCH_LINE_COPY.replace(".batch_line", ".card_line")
 # The one join and group-by that gives coverage: residents per kelurahan, and how many of them were
 # recorded with the same birth date and sex. The NIK is field 6 (before the name, which may hold a
 # quoted comma); birth_date and sex are counted from the end of the line.
@@ -48,12 +50,16 @@ def floor_extract(url: str, extract: Path) -> float:
         return time.perf_counter() - t0
 
 
-def floor_nightly(url: str, batch_files: list[Path]) -> tuple[float, int]:
-    """COPY every batch file, then the coverage join; returns (seconds, recorded residents it finds)."""
+def floor_nightly(url: str, batch_files: list[Path], card_files: list[Path] | None = None) -> tuple[float, int]:
+    """COPY every batch file and every card-event file of the night, then the coverage join; returns (seconds,
+    recorded residents it finds). Card events add their COPY only: linking them needs every earlier night's
+    recordings, which the floor does not hold (BENCHMARKS.md, How to reproduce)."""
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         t0 = time.perf_counter()
         for path in batch_files:
             _copy_file(cur, BATCH_LINE_COPY, path)
+        for path in card_files or []:
+            _copy_file(cur, CARD_LINE_COPY, path)
         cur.execute(FLOOR_COVERAGE)
         conn.commit()
         seconds = time.perf_counter() - t0

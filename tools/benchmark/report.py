@@ -90,6 +90,12 @@ def _runs(pipeline_runs: list[float], floor_runs: list[float]) -> str:
     return f"best of {len(pipeline_runs)}: pipeline runs {seconds(pipeline_runs)}, floor runs {seconds(floor_runs)}"
 
 
+def _size(sz: dict, sep: str) -> str:
+    """residents/recordings/files, and the night's card events when it has some."""
+    cards = f" +{sz['card_events']:,} cards" if sz.get("card_events") else ""
+    return f"{sz['residents']:,}{sep}{sz['recordings']:,}{sep}{sz['files']:,}{cards}"
+
+
 def report_text(report: dict) -> str:
     m = report["machine"]
     lines = [f"e-KTP pipeline benchmark, {m['date']}",
@@ -101,7 +107,7 @@ def report_text(report: dict) -> str:
     lines += [head, "-" * len(head)]
     for p in report["points"]:
         sz = p["size"]
-        label = f"{sz['residents']:,}/{sz['recordings']:,}/{sz['files']:,}"
+        label = f"{_size(sz, '/')}"
         for s in p["stages"]:
             note = " (reused)" if s["reused"] else ""
             lines.append(f"{label:<34} {s['name']:<13} {s['pipeline_s']:>10.1f} {s['airflow_startup_s']:>9.1f} "
@@ -111,8 +117,13 @@ def report_text(report: dict) -> str:
     lines.append("")
     for p in report["points"]:
         sz = p["size"]
-        lines.append(f"{sz['residents']:,}/{sz['recordings']:,}/{sz['files']:,}: generated in {p['generate_s']:.1f} s "
+        lines.append(f"{_size(sz, '/')}: generated in {p['generate_s']:.1f} s "
                      f"({p['landing_mib']:,.0f} MiB); published: {p['checks']}")
+        if p.get("setup_s"):
+            lines.append(f"  set-up before the nights (not measured): {p['setup_s']:.1f} s to load the history, "
+                         f"{p['history_batch_rows']:,} recordings and {p['history_card_rows']:,} card events; the "
+                         f"night: {p['batch_rows']:,} batch rows and {p['card_rows']:,} card events in "
+                         f"{p['batch_files']:,} + {p['card_files']:,} files")
         for s in p["stages"]:
             tasks = ", ".join(f"{t['task_id']} {t['total_s']:.1f} s" + (f" ({t['instances']}x, max {t['max_s']:.1f})"
                                                                           if t["instances"] > 1 else "")
@@ -129,7 +140,7 @@ def report_text(report: dict) -> str:
         for s in p["stages"]:
             if not s["reused"]:
                 sz = p["size"]
-                lines.append(f"{sz['residents']:,}/{sz['recordings']:,}/{sz['files']:,} {s['name']}, as scheduled, "
+                lines.append(f"{_size(sz, '/')} {s['name']}, as scheduled, "
                              f"per part (best run; ratio to the stage's floor {s['floor_s']:.1f} s):")
                 lines += [f"  {line}" for line in parts_lines(s)]
     lines += scaling_lines(report["points"])
@@ -148,7 +159,7 @@ def report_markdown(report: dict) -> str:
            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for p in report["points"]:
         sz = p["size"]
-        label = f"{sz['residents']:,} / {sz['recordings']:,} / {sz['files']:,}"
+        label = _size(sz, ' / ')
         for st in p["stages"]:
             name = st["name"] + (" (reused)" if st["reused"] else "")
             out.append(f"| {label} | {name} | {st['pipeline_s']:.1f} | {st['floor_s']:.1f} | **{st['ratio']:.2f}x** "
@@ -159,7 +170,7 @@ def report_markdown(report: dict) -> str:
             f"| least wall time on {m['nproc']} cores, s | that / floor |", "|---|---|---:|---:|---:|---:|"]
     for p in report["points"]:
         sz = p["size"]
-        label = f"{sz['residents']:,} / {sz['recordings']:,} / {sz['files']:,}"
+        label = _size(sz, ' / ')
         for st in p["stages"]:
             if st.get("cpu_bound_s") and not st["reused"]:
                 out.append(f"| {label} | {st['name']} | {st['cpu_airflow_s']:.1f} | {st['cpu_postgres_s']:.1f} "
@@ -168,7 +179,7 @@ def report_markdown(report: dict) -> str:
             "|---|---|---|---:|---:|---:|"]
     for p in report["points"]:
         sz = p["size"]
-        label = f"{sz['residents']:,} / {sz['recordings']:,} / {sz['files']:,}"
+        label = _size(sz, ' / ')
         for st in p["stages"]:
             for t in st["tasks"]:
                 out.append(f"| {label} | {st['name']} | {t['task_id']} | {t['instances']} | {t['total_s']:.1f} "
@@ -177,7 +188,7 @@ def report_markdown(report: dict) -> str:
             "|---|---|---|---:|---:|---|"]
     for p in report["points"]:
         sz = p["size"]
-        label = f"{sz['residents']:,} / {sz['recordings']:,} / {sz['files']:,}"
+        label = _size(sz, ' / ')
         for st in p["stages"]:
             if st["reused"]:
                 continue

@@ -41,5 +41,14 @@ def warehouse_checks(url: str, report_date: date) -> dict:
         received, accepted = conn.execute(
             "SELECT coalesce(sum(rows_received), 0), coalesce(sum(rows_accepted), 0) "
             "FROM ektp_coverage.site_daily WHERE report_date = %s", (report_date,)).fetchone()
+        outcomes = dict(conn.execute("SELECT outcome, rows FROM ektp_coverage.card_events_daily "
+                                     "WHERE report_date = %s", (report_date,)).fetchall())
+        funnel = conn.execute(
+            "SELECT coalesce(sum(prr), 0), coalesce(sum(printed), 0), coalesce(sum(delivered), 0), "
+            "coalesce(sum(activated), 0) FROM ektp_coverage.site_funnel_daily WHERE report_date = %s",
+            (report_date,)).fetchone()
     return {"kelurahan_rows": int(kel), "target_residents": int(targets), "matched": int(matched),
-            "rows_received": int(received), "rows_accepted": int(accepted)}
+            "rows_received": int(received), "rows_accepted": int(accepted),
+            "card_linked": int(outcomes.pop("linked", 0)), "card_unlinked": int(outcomes.pop("unlinked", 0)),
+            "card_rejected": int(sum(outcomes.values())),
+            "funnel_prr_printed_delivered_activated": [int(x) for x in funnel]}

@@ -67,6 +67,9 @@ blank-card shortage that leaves a backlog), hand-over at the site's next visit a
 card-event rejection reason (labels ``card_<reason>``) and the linking cases (``card_tie``,
 ``card_override_to_prr``, ``card_override_to_duplicate``, ``card_before_recording``, ``card_no_recording``,
 ``card_mistyped_recording``); see ``card_events``. The other files are the same bytes with or without it.
+With ``card_night=N`` (``--card-night N``, one day only: the benchmark's night) the day instead holds exactly N
+card events for people recorded on the 30 days before it, whose batch and card files (the history, dated before
+the extract) are written too; see ``card_night``.
 
 Optionally (``labels_path``, ``--labels``) an answer key is written outside
 the landing area: ``file,row,label``, row = 1-based data row (header not
@@ -85,8 +88,8 @@ checkout root and ``plugins/`` on PYTHONPATH; ``--help`` lists the options.  The
 ``generate`` uses them: ``regions`` (Kemendagri codes), ``names`` and ``people`` (residents and their
 NIKs), ``extracts`` (the SIAK extracts), ``sites`` (schools and RW halls), ``rows`` and ``batches``
 (a day's recordings in upload files), ``rates`` and ``injected_errors`` (what goes wrong, how often),
-``earlier_wave`` and ``card_events`` (the card lifecycle), ``landing_area`` (``generate``: all of it, day by
-day) and ``cli``.
+``earlier_wave``, ``card_events`` and ``card_night`` (the card lifecycle), ``landing_area`` (``generate``: all
+of it, day by day) and ``cli``.
 """
 
 from tools.sample_data.batches import BATCH_COLUMNS, BATCH_REQUIRED

@@ -172,8 +172,9 @@ def _print_days(due: list[tuple[date, int, int]], shortage_from: date, shortage_
 
 
 def write_card_files(landing_dir: Path, events: list[CardEvent], error_factor: float, rng: random.Random,
-                     labels: list[tuple[str, int | str, str]]) -> CardFiles:
-    """One file per source and day; errors and quirks on distinct rows that carry no scenario; labels."""
+                     labels: list[tuple[str, int | str, str]], resend: bool = True) -> CardFiles:
+    """One file per source and day; errors and quirks on distinct rows that carry no scenario; labels; with
+    ``resend``, one print-office file delivered twice."""
     by_file: dict[str, list[CardEvent]] = {}
     for e in events:
         stamp = e.day.strftime("%Y%m%d")
@@ -214,7 +215,7 @@ def write_card_files(landing_dir: Path, events: list[CardEvent], error_factor: f
         out.files.append(path)
         out.rows += len(by_file[rel])
     prints = [p for p in out.files if p.name.startswith("print_office_")]
-    if prints:  # the print office sends one day's file twice
+    if prints and resend:  # the print office sends one day's file twice
         copy = prints[0].with_name(f"{prints[0].stem}_resend.csv")
         shutil.copyfile(prints[0], copy)
         out.copies.append(copy)

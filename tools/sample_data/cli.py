@@ -58,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--labels", type=Path, help="write the answer key (file,row,label) here")
     ap.add_argument("--card-events", action="store_true",
                     help="add an earlier outreach wave and card events up to the last day (cards/<date>/)")
+    ap.add_argument("--card-night", type=int, default=0, metavar="N",
+                    help="with --days 1: N card events dated that day, for people recorded on the 30 days before "
+                         "it (their batch and card files, dated before the extract, are written too)")
     ap.add_argument("--quiet", action="store_true", help="no progress bars")
     args = ap.parse_args(argv)
     s = generate(
@@ -75,10 +78,14 @@ def main(argv: list[str] | None = None) -> int:
         rates=replace(Rates(), **dict(args.rate)),
         labels_path=args.labels,
         card_events=args.card_events,
+        card_night=args.card_night,
     )
     for day, n in s.extract_rows.items():
         print(f"registry {day}: {n} residents")
     print(f"batches: {len(s.batch_files)} files, {s.batch_rows} rows, {len(s.duplicate_copies)} copies")
+    if s.history_batch_files:
+        print(f"history: {len(s.history_batch_files)} batch files, {s.history_batch_rows} rows; "
+              f"{len(s.history_card_files)} card files, {s.history_card_rows} rows")
     if s.card_files:
         print(f"card events: {len(s.card_files)} files, {s.card_rows} rows, {len(s.card_copies)} copies")
     print("injected: " + ", ".join(f"{k}={v}" for k, v in s.injected.items()))

@@ -23,6 +23,7 @@ from tools.sample_data.card_events import (
     site_visits,
     write_card_files,
 )
+from tools.sample_data.card_night import write_card_night
 from tools.sample_data.earlier_wave import wave_days, write_earlier_wave
 from tools.sample_data.extracts import REGISTRY_FILE, write_extract, write_second_extract
 from tools.sample_data.injected_errors import BatchWriter, identity_mismatch
@@ -52,6 +53,11 @@ class GenerationSummary:
     card_files: list[Path] = field(default_factory=list)  # card_events only: originals, not the copy
     card_rows: int = 0  # data rows in card_files
     card_copies: list[Path] = field(default_factory=list)
+    # card_night only: the recordings and card events before the night, dated before start_date (card_night)
+    history_batch_files: list[Path] = field(default_factory=list)
+    history_batch_rows: int = 0
+    history_card_files: list[Path] = field(default_factory=list)
+    history_card_rows: int = 0
 
 
 def generate(
@@ -70,11 +76,16 @@ def generate(
     rates: Rates | None = None,
     labels_path: Path | None = None,
     card_events: bool = False,
+    card_night: int = 0,
 ) -> GenerationSummary:
     """Write a landing area; see the module docstring for what goes into it.
 
     ``card_events``: also an earlier outreach wave and the card events of every recording (``earlier_wave``,
     ``card_events``); the other files are the same bytes either way.
+
+    ``card_night``: instead, exactly this many card-event rows dated the one day (``days`` must be 1) for people
+    recorded before it, whose batch and card files (the history) are dated before ``start_date`` and counted apart
+    (``history_*``): the benchmark's night with card events (``card_night``).
 
     ``progress=None`` shows tqdm bars on stderr only for large runs.  Existing
     files with the same paths are overwritten; nothing else is removed.
@@ -87,6 +98,8 @@ def generate(
         raise ValueError("second_extract needs days >= 2 (it is dated start_date + days // 2)")
     if error_rate < 0:
         raise ValueError("error_rate must be >= 0")
+    if card_night < 0 or (card_night and (days != 1 or card_events)):
+        raise ValueError("card_night needs days == 1, no card_events, and a count >= 0")
     # Millions of small, acyclic objects: the cyclic GC would rescan them over and over (3x slower).
     gc_was_enabled = gc.isenabled()
     gc.disable()
@@ -105,6 +118,7 @@ def generate(
             show=residents > LARGE_RUN if progress is None else progress,
             labels_path=labels_path,
             with_cards=card_events,
+            card_night=card_night,
             card_error_factor=error_rate / DEFAULT_ERROR_RATE,
         )
     finally:
@@ -127,6 +141,7 @@ def _generate(
     show: bool,
     labels_path: Path | None,
     with_cards: bool,
+    card_night: int,
     card_error_factor: float,
 ) -> GenerationSummary:
 
@@ -323,6 +338,14 @@ def _generate(
         cards = write_card_files(landing_dir, events, card_error_factor, cards_rng, labels)
         summary.card_files, summary.card_rows, summary.card_copies = cards.files, cards.rows, cards.copies
         summary.injected["duplicate_delivery"] += len(cards.copies)
+    elif card_night:
+        night = write_card_night(landing_dir, people, sites, start_date, card_night, card_error_factor,
+                                 stream_rng("card-night"), labels)
+        summary.card_files, summary.card_rows, summary.card_copies = (night.cards.files, night.cards.rows,
+                                                                      night.cards.copies)
+        summary.history_batch_files, summary.history_batch_rows = night.history_batch_files, night.history_batch_rows
+        summary.history_card_files, summary.history_card_rows = night.history_card_files, night.history_card_rows
+        summary.injected["duplicate_delivery"] += len(night.cards.copies)
 
     for _, _, lab in labels:
         key = lab.split(":", 1)[0]

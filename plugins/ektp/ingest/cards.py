@@ -2,7 +2,7 @@
 replace their rows, in one transaction, with the file rules of batch files (``file_groups.load_group``).
 
 Valid rows go to ``ektp_ingest.card_event`` whether or not they link to a recording: linking is decided when
-publishing, from everything loaded (``sql/publish/insert_site_funnel_daily.sql``), so a late batch links them.
+publishing, from everything loaded (``sql/shared/card_stages.sql``), so a late batch links them.
 Rejected rows go to the quarantine whole, with every reason, as batch rows do.
 """
 

@@ -9,9 +9,10 @@ For a report date D, after D is published, ``<report_dir>/cards/<D>/``:
 * ``_unlinked.csv``: valid card events that link to no recording (a NIK the print office or the deduplication
   system knows but no recording here has), to check against the devices' records.
 
-Stages are computed in SQL by the rules of the funnel (``sql/followup/select_card_lists.sql``). NIKs and names
-inside: folders and files are for their owner only, like the follow-up lists; every cell is spreadsheet-safe
-text; headers and words are in the report's language (``EKTP_LANGUAGE``, Bahasa Indonesia by default).
+Stages are the funnel's, computed in SQL (``sql/followup/select_card_lists.sql`` with
+``sql/shared/card_stages.sql``). NIKs and names inside: folders and files are for their owner only, like the
+follow-up lists; every cell is spreadsheet-safe text; headers and words are in the report's language
+(``EKTP_LANGUAGE``, Bahasa Indonesia by default).
 """
 
 from __future__ import annotations

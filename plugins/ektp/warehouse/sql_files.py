@@ -2,6 +2,8 @@
 
 For SQLite the loader drops what SQLite lacks (schemas, comments, ``COLLATE "C"``) and spells ``CREATE OR
 REPLACE VIEW`` as drop-and-create, nothing else, so both warehouses run the same statements.
+A line ``\\ir <path>`` (psql's include, relative to the including file) is replaced by that file's text: how
+statements share one part, e.g. the card stages of ``sql/shared/card_stages.sql``.
 Values are always bound parameters; identifiers come only from code.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,11 +26,20 @@ _SCHEMA_PREFIX = re.compile(r"\b(?:" + "|".join(SCHEMAS) + r")\.")
 _PG_COLLATE_C = re.compile(r'\s+COLLATE\s+"C"', re.IGNORECASE)  # SQLite's default (BINARY) is already code-point order
 _SQLITE_SKIP = re.compile(r"^\s*(CREATE SCHEMA|COMMENT ON|GRANT|REVOKE)\b", re.IGNORECASE)
 _CREATE_OR_REPLACE_VIEW = re.compile(r"^\s*CREATE\s+OR\s+REPLACE\s+VIEW\s+(\S+)", re.IGNORECASE)
+_INCLUDE = re.compile(r"^\\ir\s+(\S+)[ \t]*$", re.MULTILINE)
 
 
 @cache
 def sql_text(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    """The text of ``sql/<name>.sql``, its ``\\ir`` lines replaced by the files they name."""
+    return _included((SQL_DIR / f"{name}.sql").resolve(), ())
+
+
+def _included(path: Path, within: tuple[Path, ...]) -> str:
+    if path in within:
+        raise ValueError(f"{path} includes itself")
+    text = path.read_text(encoding="utf-8")
+    return _INCLUDE.sub(lambda found: _included((path.parent / found.group(1)).resolve(), (*within, path)), text)
 
 
 def statements(name: str, dialect: str) -> list[str]:

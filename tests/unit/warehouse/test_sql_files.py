@@ -67,3 +67,31 @@ def test_hostile_values_are_stored_as_data(engine):
         assert sorted(r[0] for r in known) == sorted(HOSTILE)
         assert wh.query(conn, "load/select_known_files", {"file_paths": ["' OR 1=1 --"]}) == []
         assert conn.exec_driver_sql(f"SELECT count(*) FROM {wh.table(conn, 'ektp_ingest.recording')}").scalar() == 0
+
+
+def test_an_included_file_replaces_its_line(tmp_path):
+    from ektp.warehouse.sql_files import _included
+
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "stage").mkdir()
+    (tmp_path / "shared" / "part.sql").write_text("-- a part\nx AS (SELECT 1 AS one)\n")
+    (tmp_path / "stage" / "select_x.sql").write_text("WITH\n\\ir ../shared/part.sql\nSELECT one FROM x;\n")
+    text = _included((tmp_path / "stage" / "select_x.sql").resolve(), ())
+    assert for_dialect(text, "sqlite") == ["WITH\n\nx AS (SELECT 1 AS one)\n\nSELECT one FROM x"]
+    (tmp_path / "shared" / "part.sql").write_text("\\ir ../stage/select_x.sql\n")
+    with pytest.raises(ValueError, match="includes itself"):
+        _included((tmp_path / "stage" / "select_x.sql").resolve(), ())
+
+
+def test_the_card_stage_rule_is_written_once():
+    """Contract §6.2's stage rule lives in sql/shared/card_stages.sql; the statements that need it include it."""
+    from ektp.core.settings import SQL_DIR
+
+    rule = "THEN -1"
+    holders = sorted(p.relative_to(SQL_DIR).as_posix() for p in SQL_DIR.rglob("*.sql") if rule in p.read_text())
+    assert holders == ["shared/card_stages.sql"]
+    for name in ("publish/insert_site_funnel_daily", "report/select_print_backlog", "report/select_handover_days",
+                 "followup/select_card_lists"):
+        assert "\\ir ../shared/card_stages.sql\n" in (SQL_DIR / f"{name}.sql").read_text(), name
+        (statement,) = wh.statements(name, "postgresql")
+        assert rule in statement and "\\ir" not in statement
