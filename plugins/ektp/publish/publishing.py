@@ -21,8 +21,6 @@ from ektp.core.calendar import student_age_bounds
 log = logging.getLogger(__name__)
 
 AWAITING_PRINT_DAYS = 14  # contract §6.3: awaiting_print_14d
-#: the columns resolve/update_recording_status writes
-STATUS_COLUMNS = ("duplicate_status", "extract_date", "reconciliation_status", "resident_kelurahan_code")
 
 
 class ConservationError(RuntimeError):
@@ -51,10 +49,8 @@ def publish(engine: Engine, report_date: date, run_id: str) -> Published:
             wh.analyze(conn, "ektp_ingest.recording")  # the night's rows were just loaded: plan with them
             wh.run_sql(conn, "resolve/update_recording_status")  # duplicates (§2.3), then reconciliation (§3)
             # and again with their statuses, and the card events just loaded: statistics that see no accepted new
-            # recording plan the card stages' joins as nested loops over every recording. Of recording, only the
-            # columns the update wrote: the others' statistics were taken just before it, on the same rows
-            wh.analyze_columns(conn, "ektp_ingest.recording", STATUS_COLUMNS)
-            wh.analyze(conn, "ektp_ingest.card_event")
+            # recording plan the card stages' joins as nested loops over every recording
+            wh.analyze(conn, "ektp_ingest.recording", "ektp_ingest.card_event")
             breaks = wh.query(conn, "publish/select_conservation_breaks")
             if breaks:
                 files = ", ".join(f"{b.file_path} (received {b.row_count}, rejected {b.quarantined}, "

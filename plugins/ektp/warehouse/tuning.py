@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy.engine import Connection
@@ -19,15 +19,6 @@ def analyze(conn: Connection, *qualified: str) -> None:
         return
     for name in qualified:
         conn.exec_driver_sql(f"ANALYZE {name}")
-
-
-def analyze_columns(conn: Connection, qualified: str, columns: Sequence[str]) -> None:
-    """PostgreSQL: refresh the statistics of some columns only (and the table's size), for columns a statement
-    just rewrote when the others' statistics were taken since their last change. It reads the same sample as
-    a whole-table ANALYZE but computes fewer columns' statistics (the wide text columns' sorts are most of
-    an ANALYZE's time). SQLite: nothing."""
-    if not is_sqlite(conn):
-        conn.exec_driver_sql(f"ANALYZE {qualified} ({', '.join(columns)})")
 
 
 def tune_set_based_statements(conn: Connection, work_mem: str = "64MB", random_page_cost: str = "1.1") -> None:
