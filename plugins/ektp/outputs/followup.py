@@ -216,7 +216,8 @@ def name_cutoff(min_score: float, bonus: float) -> float:
     A pair is kept when ``round(NAME_WEIGHT * name + bonus_points, 1) >= min_score``, which needs the sum to be
     at least ``min_score - 0.05``. The cutoff is one whole name point below that bound, far more than float32
     rounding can move a score, so a pair under it ends at least 0.7 - 0.05 points short: ``cdist``'s
-    ``score_cutoff`` may skip it (it then gives 0) without changing any kept score. 0 when any name can do."""
+    ``score_cutoff`` may skip it (it then gives 0) without changing any kept score. 0 when any name can do;
+    over 100 when none can."""
     return max(0.0, math.floor((min_score - 0.05 - bonus) / NAME_WEIGHT) - 1.0)
 
 
@@ -233,6 +234,8 @@ def _scored_pairs(queries: Sequence[Query], cands: Candidates, min_score: float,
     from rapidfuzz.distance import OSA
 
     cutoff = name_cutoff(min_score, bonus)
+    if cutoff > 100:  # not even the same name can reach min_score
+        return
     names = process.cdist([q.full_name for q in queries], cands.full_name, scorer=fuzz.token_sort_ratio,
                           processor=utils.default_process, dtype=np.float32, score_cutoff=cutoff)
     rows, cols = np.nonzero(names >= cutoff)  # under the cutoff cdist gives 0, which is never kept either
