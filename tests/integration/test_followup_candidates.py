@@ -22,6 +22,13 @@ def _residents() -> list[tuple]:
             for k, name in enumerate(HOSTILE_NAMES * 2)]
 
 
+def _settings(conn) -> tuple | None:
+    if wh.is_sqlite(conn):
+        return None
+    return tuple(wh.run_sql(conn, "warehouse/select_setting", {"name": name}).scalar_one()
+                 for name in ("enable_sort", "jit"))
+
+
 def test_candidate_blocks_hold_every_resident_with_its_name_intact(engine):
     residents = _residents()
     queries = [Query(("f.csv", 1), "3174000000000000", "x", "2008-09-04", "L", "31.74.01.1001"),  # its province
@@ -31,9 +38,12 @@ def test_candidate_blocks_hold_every_resident_with_its_name_intact(engine):
         wh.bulk_insert(conn, "ektp_ingest.registry_resident", ["extract_date", "row_number", "nik", "full_name",
                                                                "birth_date", "sex", "kelurahan_code"], residents)
         followup._insert_candidate_keys(conn, queries)
+        before = _settings(conn)
         with wh.local_settings(conn, enable_sort="off", jit="off"):
+            assert _settings(conn) == (before if wh.is_sqlite(conn) else ("off", "off"))
             got = {(kind, value): sorted(zip(c.nik, c.full_name, c.birth_date, c.sex, c.kelurahan_code, strict=True))
                    for kind, value, c in followup._candidate_blocks(conn, EXTRACT)}
+        assert _settings(conn) == before  # for that statement only
     as_sent = [(nik, name or "", day.isoformat(), sex, kel) for _, _, nik, name, day, sex, kel in residents]
     want = {("b", followup.birth_block("2008-09-04", "31")):
             sorted(r for r in as_sent if r[2] == "2008-09-04" and r[4].startswith("31")),
