@@ -466,9 +466,9 @@ def _write_suggestions(conn, report_date: date, queries: list[Query], written_at
         for q in queries if stored.scored.get(q.key) == (digests[q.key], version)}
     if fresh:
         _insert_candidate_keys(conn, fresh)
-        # PostgreSQL misjudges the blocks (hundreds of thousands, not tens) and would sort the 3.45 million block
-        # memberships of a national night to group them; a hash aggregate (spilling to disk within work_mem,
-        # so no more memory) costs less. Compiling the statement (JIT) costs seconds and pays nothing back.
+        # PostgreSQL expects hundreds of thousands of blocks (a national night has 29,126) and would sort the
+        # 3.45 million memberships to group them; a hash aggregate (spilling to disk within work_mem, so no more
+        # memory) costs less CPU. Compiling the statement (JIT) costs seconds and pays nothing back.
         with wh.local_settings(conn, enable_sort="off", jit="off"):
             found |= suggest_in_blocks(fresh, _candidate_blocks(conn, extract_date))
         wh.run_sql(conn, "followup/delete_candidate_keys")
