@@ -152,6 +152,11 @@ def write_coverage_report(published: dict | None, logical_date: datetime | None,
     engine = _engine()
     # PostgreSQL: the HTML reports (read-only, their own connection) in a thread beside the lists, so one side's
     # Python runs while the other waits for the warehouse (docs/decisions.md). SQLite: one after the other.
+    # plotly looks numpy and pandas up in sys.modules without importing them: one the lists' thread is importing
+    # at that moment would be half initialised there ("partially initialized module 'numpy'"). Whole first.
+    import numpy  # noqa: F401
+    import pandas  # noqa: F401
+
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ektp-report") as pool:
         reports = None if is_sqlite(engine) else pool.submit(report.write_reports, engine, days, cfg.report_dir)
         paths = report.write_reports(engine, days, cfg.report_dir) if reports is None else None
