@@ -124,6 +124,31 @@ def test_reports_off_skips_everything(tmp_path, monkeypatch):
     assert followup.reports_enabled()
 
 
+def test_a_failed_report_fails_the_task_after_the_lists(tmp_path, monkeypatch):
+    """On PostgreSQL the HTML report runs in a thread beside the lists: the lists are written all the same, and
+    the report's own error fails the task."""
+    import pytest
+    import sqlalchemy as sa
+    from ektp.airflow import tasks
+    from ektp.outputs import card_lists, open_items, outreach, report
+
+    monkeypatch.setenv("EKTP_REPORT_DIR", str(tmp_path / "reports"))
+    monkeypatch.setattr(tasks, "_engine", lambda: sa.create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none"))
+    done = []
+
+    def broken_report(engine, days, report_dir):
+        raise RuntimeError("the report broke")
+
+    monkeypatch.setattr(report, "write_reports", broken_report)
+    monkeypatch.setattr(followup, "write_followups", lambda engine, d, report_dir: done.append("followup") or {})
+    monkeypatch.setattr(open_items, "write_open_items", lambda engine, report_dir, texts: done.append("items") or {})
+    monkeypatch.setattr(card_lists, "write_card_lists", lambda engine, d, report_dir: done.append("cards") or {})
+    monkeypatch.setattr(outreach, "write_outreach_residents", lambda engine: done.append("outreach") or {})
+    with pytest.raises(RuntimeError, match="the report broke"):
+        tasks.write_coverage_report({"report_date": "2026-11-02", "published_dates": ["2026-11-02"]}, None)
+    assert done == ["followup", "items", "cards", "outreach"]
+
+
 def test_birth_date_blocks_hold_the_row_s_provinces_only():
     """A namesake born the same day in another province is no candidate; one in the province of the captured
     kelurahan, or of the captured NIK's region digits, is; without a captured kelurahan, any is."""
