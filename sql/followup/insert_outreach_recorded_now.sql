@@ -6,4 +6,5 @@ SELECT DISTINCT rec.nik
   FROM ektp_ingest.recording rec
  WHERE rec.reconciliation_status = 'matched'
    AND rec.extract_date = :extract_date
-   AND rec.recording_date BETWEEN :extract_date AND :report_date;
+   AND rec.recording_date BETWEEN :extract_date AND :report_date
+ ORDER BY rec.nik;  -- in key order, the primary key's index grows at its end instead of at random pages

@@ -144,13 +144,28 @@ def write_coverage_report(published: dict | None, logical_date: datetime | None,
     if not days:
         days = [date.fromisoformat(published["report_date"]) if published.get("report_date")
                 else run_report_date(logical_date, run_after, requested)]
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ektp.warehouse import is_sqlite
+
     cfg = settings()
     engine = _engine()
-    paths = report.write_reports(engine, days, cfg.report_dir)
-    lists = [followup.write_followups(engine, d, cfg.report_dir) for d in days]
-    items = open_items.write_open_items(engine, cfg.report_dir, texts(cfg.language))
-    cards = [card_lists.write_card_lists(engine, d, cfg.report_dir) for d in days]
-    outreach_list = outreach.write_outreach_residents(engine)
+    # PostgreSQL: the HTML reports (read-only, their own connection) in a thread beside the lists, so one side's
+    # Python runs while the other waits for the warehouse (docs/decisions.md). SQLite: one after the other.
+    # plotly looks numpy and pandas up in sys.modules without importing them: one the lists' thread is importing
+    # at that moment would be half initialised there ("partially initialized module 'numpy'"). Whole first.
+    import numpy  # noqa: F401
+    import pandas  # noqa: F401
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ektp-report") as pool:
+        reports = None if is_sqlite(engine) else pool.submit(report.write_reports, engine, days, cfg.report_dir)
+        paths = report.write_reports(engine, days, cfg.report_dir) if reports is None else None
+        lists = [followup.write_followups(engine, d, cfg.report_dir) for d in days]
+        items = open_items.write_open_items(engine, cfg.report_dir, texts(cfg.language))
+        cards = [card_lists.write_card_lists(engine, d, cfg.report_dir) for d in days]
+        outreach_list = outreach.write_outreach_residents(engine)
+        if reports is not None:
+            paths = reports.result()  # the report's own error, if it failed
     return {"reports": [str(p) for p in paths], "followup": lists, **items, "card_lists": cards, **outreach_list}
 
 

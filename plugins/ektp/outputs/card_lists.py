@@ -73,6 +73,7 @@ def write_card_lists(engine, report_date: date, report_dir: Path, language: str 
     words = texts(language or setting("language"))
     params = {"report_date": report_date, "awaiting_since": report_date - timedelta(days=AWAITING_PRINT_DAYS)}
     with engine.connect() as conn:
+        wh.tune_set_based_statements(conn)  # the card stages' hashes and sorts in memory, no JIT
         listed = wh.query(conn, "followup/select_card_lists", params)
         unlinked = wh.query(conn, "followup/select_unlinked_card_events", params)
         names = dict(wh.query(conn, "followup/select_funnel_site_names", params))

@@ -58,6 +58,7 @@ def write_outreach_residents(engine) -> dict:
     from ektp import warehouse as wh
 
     with wh.transaction(engine) as conn:
+        wh.tune_set_based_statements(conn)  # the recorded NIKs' DISTINCT in memory, no JIT
         (latest,), = wh.query(conn, "plan/select_latest_published_date")
         day = None if latest is None else _iso_date(latest)
         how = refresh_outreach_list(conn, day)

@@ -62,6 +62,25 @@ def test_numbers_and_dates_follow_the_language(language, number, percent, long_d
     assert t.number(None) == t.percent(None) == t.date(None) == "–"
 
 
+@pytest.mark.parametrize("language", ["id", "en", PSEUDO])
+def test_numbers_are_formatted_as_babel_formats_them(language):
+    import random
+
+    from babel.numbers import format_decimal
+
+    rng = random.Random(21)
+    values = [0, 1, -1, 999, 1000, -1000, 10**15, -0.0, 0.005, 0.015, 2.5, -2.5, 99.995, 52.125, Decimal("-0"),
+              Decimal("1E+3"), Decimal("12.345"), Decimal("0.0001"), float("inf"), float("nan")]
+    values += [rng.randint(-10**9, 10**9) for _ in range(2000)]
+    values += [round(rng.uniform(-1e6, 1e6), rng.randint(0, 6)) for _ in range(2000)]
+    values += [Decimal(rng.randint(-10**8, 10**8)).scaleb(-rng.randint(0, 5)) for _ in range(2000)]
+    _ = texts(language)
+    for decimals in (0, 1, 2):
+        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+        expected = [format_decimal(v, format=pattern, locale=_.locale, decimal_quantization=True) for v in values]
+        assert [_.number(v, decimals) for v in values] == expected
+
+
 def test_a_time_is_shown_with_its_zone():
     from ektp.core.calendar import WIB
 

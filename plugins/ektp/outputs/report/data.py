@@ -49,7 +49,11 @@ def _coverage(value: Any) -> float | None:
 def load_report_data(engine, report_date: date) -> dict:
     """Everything the report shows, read in one snapshot."""
     awaiting_since = report_date - timedelta(days=AWAITING_PRINT_DAYS)
+    from ektp import warehouse as wh
+
     with engine.connect() as conn:
+        # sorts of 84,000 kelurahan and the card stages' hashes in memory, and no JIT (ektp.warehouse.tuning)
+        wh.tune_set_based_statements(conn)
         summary = _rows(conn, "select_report_summary", report_date)[0]
         kecamatan = _rows(conn, "select_kecamatan_coverage", report_date)
         kelurahan = _rows(conn, "select_kelurahan_coverage", report_date)
