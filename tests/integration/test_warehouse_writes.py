@@ -94,6 +94,6 @@ def test_stream_reads_the_rows_of_query_a_few_at_a_time(engine: sa.Engine):
         wh.bulk_insert(conn, "ektp_quarantine.followup_candidate_key", ["birth_date", "kelurahan_code"],
                        [(None, "31.74.01.1001"), (None, "31.74.01.1003"), (None, "31.74.01.1004")])
         params = {"extract_date": extract}
-        expected = wh.query(conn, "followup/select_candidate_kelurahan_blocks", params)
-        streamed = list(wh.stream(conn, "followup/select_candidate_kelurahan_blocks", params, rows_per_fetch=2))
-    assert len(expected) == 3 and streamed == expected  # three kelurahan blocks, two fetches
+        expected = wh.query(conn, "followup/select_candidate_blocks", params)
+        streamed = list(wh.stream(conn, "followup/select_candidate_blocks", params, rows_per_fetch=2))
+    assert len(expected) == 3 and streamed == expected  # three kelurahan blocks, in two fetches

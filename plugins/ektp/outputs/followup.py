@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import itertools
 import json
 import logging
 import math
@@ -485,7 +484,7 @@ def _write_suggestions(conn, report_date: date, queries: list[Query], written_at
 
 
 def _insert_candidate_keys(conn, queries: Iterable[Query]) -> None:
-    """The blocks the queries want, in ``followup_candidate_key`` for the statements of ``_candidate_blocks``."""
+    """The blocks the queries want, in ``followup_candidate_key`` for ``followup/select_candidate_blocks``."""
     from ektp import warehouse as wh
 
     queries = list(queries)
@@ -498,42 +497,11 @@ def _insert_candidate_keys(conn, queries: Iterable[Query]) -> None:
 
 
 def _candidate_blocks(conn, extract_date: date) -> Iterator[tuple[str, str, Candidates]]:
-    """The residents of each block, one block at a time: the kelurahan blocks
-    (``followup/select_candidate_kelurahan_blocks``), then the birth-date blocks
-    (``followup/select_candidate_birth_blocks``). On PostgreSQL the second statement runs in a background
-    thread while the caller scores the first one's blocks (held in memory meanwhile): its hash aggregate
-    returns nothing until it has read every membership, and waiting on it releases the GIL. Only one thread
-    uses the connection at a time; SQLite runs both inline (its connection belongs to the thread that opened
-    it)."""
-    from concurrent.futures import ThreadPoolExecutor
-
+    """The residents of each block of ``followup/select_candidate_blocks``, one block at a time."""
     from ektp import warehouse as wh
 
-    params = {"extract_date": extract_date}
-
-    def birth_blocks() -> Iterator:  # the statement's whole work is done before its first row comes
-        rows = wh.stream(conn, "followup/select_candidate_birth_blocks", params, rows_per_fetch=200)
-        return itertools.chain(list(itertools.islice(rows, 1)), rows)
-
-    kelurahan_blocks = list(wh.stream(conn, "followup/select_candidate_kelurahan_blocks", params,
-                                      rows_per_fetch=200))
-    counts = [0, 0]
-    if wh.is_sqlite(conn):
-        yield from _parsed_blocks(kelurahan_blocks, counts)
-        yield from _parsed_blocks(birth_blocks(), counts)
-    else:
-        with ThreadPoolExecutor(1, thread_name_prefix="ektp-candidates") as pool:
-            started = pool.submit(birth_blocks)
-            yield from _parsed_blocks(kelurahan_blocks, counts)
-            del kelurahan_blocks
-            rows = started.result()
-        yield from _parsed_blocks(rows, counts)
-    log.info("candidates of extract %s: %d blocks of %d residents in all (a resident can be in two)", extract_date,
-             *counts)
-
-
-def _parsed_blocks(rows: Iterable, counts: list[int]) -> Iterator[tuple[str, str, Candidates]]:
-    """Blocks of the candidate statements' rows; ``counts`` adds up blocks and residents."""
+    rows = wh.stream(conn, "followup/select_candidate_blocks", {"extract_date": extract_date}, rows_per_fetch=200)
+    blocks = residents = 0
     for kind, birth_date, code, nik, full_name, sex, other in rows:
         niks, others = json.loads(nik), json.loads(other)
         if kind == "b":  # every resident of the block was born on its date
@@ -541,8 +509,10 @@ def _parsed_blocks(rows: Iterable, counts: list[int]) -> Iterator[tuple[str, str
         else:  # and lives in its kelurahan
             value, birth, kelurahan = code, others, [code] * len(niks)
         cands = Candidates(niks, json.loads(full_name), birth, json.loads(sex), kelurahan)
-        counts[0], counts[1] = counts[0] + 1, counts[1] + len(cands)
+        blocks, residents = blocks + 1, residents + len(cands)
         yield kind, value, cands
+    log.info("candidates of extract %s: %d blocks of %d residents in all (a resident can be in two)", extract_date,
+             blocks, residents)
 
 
 #: a site code used as its own file name: portable, not hidden, one case only (a folder copied to a case-blind
