@@ -8,6 +8,7 @@ from ektp.airflow.notifications import RunAlertNotifier
 from ektp.core import nik, pseudonym
 from ektp.core.settings import Settings
 from ektp.ingest import data_docs, gx_expectations, landing, registry, validation
+from ektp.outputs import followup
 from ektp.outputs.report.page import Col
 from ektp.warehouse import engine
 
@@ -78,3 +79,6 @@ pseudonym.Pseudonymiser.many
 landing.scan
 landing.fingerprint
 registry.load_registry_file
+# The suggestions' reference: every candidate at once, the plain way; the tests check that the fast way,
+# a block at a time (followup.suggest_in_blocks), gives the same.
+followup.suggest

@@ -24,14 +24,19 @@ INSERT INTO ektp_coverage.site_funnel_daily (
     report_date, site_code, site_name, recorded, biometric_duplicate, prr, printed, delivered, activated,
     awaiting_print_14d, published_at
 )
-SELECT :report_date, s.site_code, coalesce(max(n.site_name), ''), count(*),
-       sum(CASE WHEN s.stage = -1 THEN 1 ELSE 0 END),
-       sum(CASE WHEN s.stage >= 1 THEN 1 ELSE 0 END),
-       sum(CASE WHEN s.stage >= 2 THEN 1 ELSE 0 END),
-       sum(CASE WHEN s.stage >= 3 THEN 1 ELSE 0 END),
-       sum(CASE WHEN s.stage = 4 THEN 1 ELSE 0 END),
-       sum(CASE WHEN s.stage IN (0, 1) AND s.recording_date <= :awaiting_since THEN 1 ELSE 0 END),
-       :published_at
-  FROM card_staged s
-  LEFT JOIN site_name n ON n.site_code = s.site_code
- GROUP BY s.site_code;
+SELECT :report_date, f.site_code, coalesce(n.site_name, ''), f.recorded, f.biometric_duplicate, f.prr, f.printed,
+       f.delivered, f.activated, f.awaiting_print_14d, :published_at
+  FROM (
+        -- grouped first, then named: the names meet a few hundred sites, not every recording
+        SELECT s.site_code, count(*) AS recorded,
+               sum(CASE WHEN s.stage = -1 THEN 1 ELSE 0 END) AS biometric_duplicate,
+               sum(CASE WHEN s.stage >= 1 THEN 1 ELSE 0 END) AS prr,
+               sum(CASE WHEN s.stage >= 2 THEN 1 ELSE 0 END) AS printed,
+               sum(CASE WHEN s.stage >= 3 THEN 1 ELSE 0 END) AS delivered,
+               sum(CASE WHEN s.stage = 4 THEN 1 ELSE 0 END) AS activated,
+               sum(CASE WHEN s.stage IN (0, 1) AND s.recording_date <= :awaiting_since THEN 1 ELSE 0 END)
+                   AS awaiting_print_14d
+          FROM card_staged s
+         GROUP BY s.site_code
+       ) AS f
+  LEFT JOIN site_name n ON n.site_code = f.site_code;

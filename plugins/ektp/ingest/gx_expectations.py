@@ -10,15 +10,22 @@ from __future__ import annotations
 import re
 
 import pandas as pd
-from great_expectations.execution_engine import PandasExecutionEngine
-from great_expectations.expectations.expectation import ColumnMapExpectation
-from great_expectations.expectations.metrics.map_metric_provider import (
+
+from ektp.ingest.gx_import import import_great_expectations
+
+# before any great_expectations module: this module is imported first when a load prepares its rows
+# (parse_iso_dates), and a plain import would load SciPy's stats and Altair (ektp.ingest.gx_import)
+import_great_expectations()
+
+from great_expectations.execution_engine import PandasExecutionEngine  # noqa: E402
+from great_expectations.expectations.expectation import ColumnMapExpectation  # noqa: E402
+from great_expectations.expectations.metrics.map_metric_provider import (  # noqa: E402
     ColumnMapMetricProvider,
     column_condition_partial,
 )
 
-from ektp.core import nik
-from ektp.core.regions import village_codes
+from ektp.core import nik  # noqa: E402
+from ektp.core.regions import village_codes  # noqa: E402
 
 ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 # ISO 8601 extended date-time with a mandatory UTC offset (Z or +hh:mm / +hhmm / +hh).

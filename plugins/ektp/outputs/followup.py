@@ -13,8 +13,10 @@ For a report date D (rows recorded on D), written after D is published:
 The outreach list by name (``ektp_quarantine.outreach_residents``) is kept by ``ektp.outputs.outreach``.
 
 Suggestions are blocked in SQL (candidates: residents born on the row's birth date in the row's province,
-or living in the kelurahan the device captured), streamed a block at a time (a national night's blocks hold most of the
-extract) and scored in Python as each block arrives, with ``rapidfuzz.process.cdist``:
+or living in the kelurahan the device captured), streamed a block at a time, one row per block (a national night's
+blocks hold 3.45 million memberships), and scored in Python as each block arrives, with ``rapidfuzz.process.cdist``
+over the names of the block's rows and residents, skipping names that cannot reach ``MIN_SCORE``
+(:func:`name_cutoff`):
 
     score = 0.70 * token_sort_ratio(names) + 20 [same birth date] + 5 [same sex]
             + 5 [NIK one typo away: one digit changed, added or dropped, or two adjacent swapped]
@@ -40,6 +42,7 @@ import fcntl
 import hashlib
 import json
 import logging
+import math
 import os
 import re
 from collections import Counter, defaultdict
@@ -47,8 +50,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from itertools import groupby
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -211,6 +212,55 @@ class Resident:
     kelurahan_code: str
 
 
+def name_cutoff(min_score: float, bonus: float) -> float:
+    """The name score under which a pair that can get at most ``bonus`` points besides its name is never kept.
+
+    A pair is kept when ``round(NAME_WEIGHT * name + bonus_points, 1) >= min_score``, which needs the sum to be
+    at least ``min_score - 0.05``. The cutoff is one whole name point below that bound, far more than float32
+    rounding can move a score, so a pair under it ends at least 0.7 - 0.05 points short: ``cdist``'s
+    ``score_cutoff`` may skip it (it then gives 0) without changing any kept score. 0 when any name can do;
+    over 100 when none can."""
+    return max(0.0, math.floor((min_score - 0.05 - bonus) / NAME_WEIGHT) - 1.0)
+
+
+def _scored_pairs(queries: Sequence[Query], cands: Candidates, min_score: float, bonus: float,
+                  ) -> Iterator[tuple[int, int, float]]:
+    """(query index, candidate index, score) of the pairs of one block that score ``min_score`` or more, among
+    those whose other terms give at most ``bonus`` points (the others may be left out).
+
+    The score as :func:`suggest` computes it, term by term in the same types (float32 names, float64 sum), so
+    the same values: the names of every pair in one ``cdist`` call, the rest for the pairs whose name can
+    reach ``min_score`` only (:func:`name_cutoff`); the NIK's one-typo test as an edit distance capped at 1."""
+    import numpy as np
+    from rapidfuzz import fuzz, process, utils
+    from rapidfuzz.distance import OSA
+
+    cutoff = name_cutoff(min_score, bonus)
+    if cutoff > 100:  # not even the same name can reach min_score
+        return
+    names = process.cdist([q.full_name for q in queries], cands.full_name, scorer=fuzz.token_sort_ratio,
+                          processor=utils.default_process, dtype=np.float32, score_cutoff=cutoff)
+    rows, cols = np.nonzero(names >= cutoff)  # under the cutoff cdist gives 0, which is never kept either
+    if not rows.size:
+        return
+    qi, ci = rows.tolist(), cols.tolist()
+    birth = np.array([queries[r].birth_date == cands.birth_date[c] for r, c in zip(qi, ci, strict=True)])
+    sex = np.array([queries[r].sex == cands.sex[c] for r, c in zip(qi, ci, strict=True)])
+    nik = np.array([OSA.distance(queries[r].nik, cands.nik[c], score_cutoff=1) for r, c in zip(qi, ci, strict=True)],
+                   dtype=np.int32)
+    total = (NAME_WEIGHT * names[rows, cols] + SAME_BIRTH_DATE * birth + SAME_SEX * sex
+             + NIK_ONE_TYPO * (nik <= 1))
+    total = np.round(total.astype(np.float64), 1)
+    for k in np.flatnonzero(total >= min_score).tolist():
+        yield qi[k], ci[k], float(total[k])
+
+
+#: the most a pair can get besides its name: same birth date, same sex, NIK one typo away
+_ALL_BONUSES = SAME_BIRTH_DATE + SAME_SEX + NIK_ONE_TYPO
+#: the same without the birth date's: a kelurahan block's pair born the same day is scored in a birth-date block
+_NO_BIRTH_BONUS = SAME_SEX + NIK_ONE_TYPO
+
+
 def suggest_in_blocks(queries: Sequence[Query], blocks: Iterable[tuple[str, str, Candidates]],
                       limit: int = SUGGESTIONS, min_score: float | None = None,
                       ) -> dict[tuple[str, int], list[tuple[Resident, float]]]:
@@ -218,12 +268,19 @@ def suggest_in_blocks(queries: Sequence[Query], blocks: Iterable[tuple[str, str,
     province), residents of the province born that day)`` or ``("k", kelurahan code, residents living there)``.
     Memory holds one block, not all of them.
 
-    Each block is scored against the queries that want it. A pair's score does not depend on the block it
-    was found in, so a query's best ``limit`` overall are among the best ``limit`` of each of its blocks:
-    those are kept (by NIK, so a resident found in both of a query's blocks counts once) and ranked again at
-    the end, best first, ties by smaller NIK: the same suggestions as :func:`suggest` given every block's
-    residents at once (tests/unit/outputs/test_followup.py checks it on random cases).
+    Each block's residents are scored against the queries that want it (:func:`_scored_pairs`). A pair's score
+    does not depend on the block it was found in, so a query's best ``limit`` overall are among the best
+    ``limit`` of each of its blocks: those are kept (by NIK, so a resident found in both of a query's blocks
+    counts once) and ranked again at the end, best first, ties by smaller NIK: the same suggestions as
+    :func:`suggest` given every block's residents at once (tests/unit/outputs/test_followup.py checks it on
+    random cases).
+
+    In a kelurahan block, a pair whose name scores too low without the birth date's 20 points is left out: if
+    the resident was born on the query's birth date, the query's birth-date block holds it too (the province
+    of the query's kelurahan is one of that block's, or the block is the whole country's), and scores it
+    there the same.
     """
+    min_score = MIN_SCORE if min_score is None else min_score
     wanting: dict[tuple[str, str], list[Query]] = defaultdict(list)
     for q in queries:
         for block in wanted_blocks(q):
@@ -233,10 +290,16 @@ def suggest_in_blocks(queries: Sequence[Query], blocks: Iterable[tuple[str, str,
         wanted_by = wanting.get((kind, value))
         if not wanted_by or not len(cands):
             continue
-        for key, ranked in suggest(wanted_by, cands, limit, min_score).items():
-            for i, score in ranked:
-                kept[key][cands.nik[i]] = (score, Resident(cands.nik[i], cands.full_name[i], cands.birth_date[i],
-                                                           cands.sex[i], cands.kelurahan_code[i]))
+        grown = set()
+        for qi, ci, score in _scored_pairs(wanted_by, cands, min_score,
+                                           _ALL_BONUSES if kind == "b" else _NO_BIRTH_BONUS):
+            found = kept[wanted_by[qi].key]
+            found[cands.nik[ci]] = (score, Resident(cands.nik[ci], cands.full_name[ci], cands.birth_date[ci],
+                                                    cands.sex[ci], cands.kelurahan_code[ci]))
+            if len(found) > limit:
+                grown.add(wanted_by[qi].key)
+        for key in grown:  # a query's best ``limit`` so far are enough: memory stays bounded by the queries
+            kept[key] = dict(sorted(kept[key].items(), key=lambda kv: (-kv[1][0], kv[0]))[:limit])
     return {key: [(resident, score) for score, resident in sorted(found.values(), key=lambda f: (-f[0], f[1].nik))
                   [:limit]]
             for key, found in kept.items()}
@@ -402,13 +465,12 @@ def _write_suggestions(conn, report_date: date, queries: list[Query], written_at
                 for s in stored.suggestions.get(q.key, [])]
         for q in queries if stored.scored.get(q.key) == (digests[q.key], version)}
     if fresh:
-        keys = sorted({(date.fromisoformat(q.birth_date), p or None, None) for q in fresh if q.birth_date
-                       for p in query_provinces(q)}
-                      | {(None, None, q.kelurahan_code) for q in fresh if q.kelurahan_code}, key=str)
-        wh.run_sql(conn, "followup/delete_candidate_keys")
-        wh.bulk_insert(conn, "ektp_quarantine.followup_candidate_key",
-                       ["birth_date", "province_code", "kelurahan_code"], keys)
-        found |= suggest_in_blocks(fresh, _candidate_blocks(conn, extract_date))
+        _insert_candidate_keys(conn, fresh)
+        # PostgreSQL expects hundreds of thousands of blocks (a national night has 29,126) and would sort the
+        # 3.45 million memberships to group them; a hash aggregate (spilling to disk within work_mem, so no more
+        # memory) costs less CPU. Compiling the statement (JIT) costs seconds and pays nothing back.
+        with wh.local_settings(conn, enable_sort="off", jit="off"):
+            found |= suggest_in_blocks(fresh, _candidate_blocks(conn, extract_date))
         wh.run_sql(conn, "followup/delete_candidate_keys")
     rows = [[report_date, key[0], key[1], rank, r.nik, r.full_name, date.fromisoformat(r.birth_date), r.sex,
              r.kelurahan_code, score, written_at]
@@ -421,18 +483,34 @@ def _write_suggestions(conn, report_date: date, queries: list[Query], written_at
     return sum(1 for ranked in found.values() if ranked), len(fresh)
 
 
+def _insert_candidate_keys(conn, queries: Iterable[Query]) -> None:
+    """The blocks the queries want, in ``followup_candidate_key`` for ``followup/select_candidate_blocks``."""
+    from ektp import warehouse as wh
+
+    queries = list(queries)
+    keys = sorted({(date.fromisoformat(q.birth_date), p or None, None) for q in queries if q.birth_date
+                   for p in query_provinces(q)}
+                  | {(None, None, q.kelurahan_code) for q in queries if q.kelurahan_code}, key=str)
+    wh.run_sql(conn, "followup/delete_candidate_keys")
+    wh.bulk_insert(conn, "ektp_quarantine.followup_candidate_key", ["birth_date", "province_code", "kelurahan_code"],
+                   keys)
+
+
 def _candidate_blocks(conn, extract_date: date) -> Iterator[tuple[str, str, Candidates]]:
     """The residents of each block of ``followup/select_candidate_blocks``, one block at a time."""
     from ektp import warehouse as wh
 
-    rows = wh.stream(conn, "followup/select_candidate_blocks", {"extract_date": extract_date}, rows_per_fetch=50_000)
+    rows = wh.stream(conn, "followup/select_candidate_blocks", {"extract_date": extract_date}, rows_per_fetch=200)
     blocks = residents = 0
-    for (kind, birth_date, code), block in groupby(rows, key=itemgetter(0, 1, 2)):
-        # columns by zip, not appends per row: a national night streams 5.8 million block memberships
-        _, _, _, nik, full_name, birth, sex, kelurahan = zip(*block, strict=True)
-        cands = Candidates(list(nik), [n or "" for n in full_name], list(birth), list(sex), list(kelurahan))
+    for kind, birth_date, code, nik, full_name, sex, other in rows:
+        niks, others = json.loads(nik), json.loads(other)
+        if kind == "b":  # every resident of the block was born on its date
+            value, birth, kelurahan = birth_block(birth_date, code or NATIONWIDE), [birth_date] * len(niks), others
+        else:  # and lives in its kelurahan
+            value, birth, kelurahan = code, others, [code] * len(niks)
+        cands = Candidates(niks, json.loads(full_name), birth, json.loads(sex), kelurahan)
         blocks, residents = blocks + 1, residents + len(cands)
-        yield kind, (birth_block(birth_date, code or NATIONWIDE) if kind == "b" else code), cands
+        yield kind, value, cands
     log.info("candidates of extract %s: %d blocks of %d residents in all (a resident can be in two)", extract_date,
              blocks, residents)
 

@@ -18,11 +18,18 @@ from ektp.warehouse.errors import WarehouseBusy, WarehouseError, configuration_p
 from ektp.warehouse.migrations import migrate
 from ektp.warehouse.sql_files import SCHEMAS, query, rowcounts, run_sql, run_sql_many, statements, stream, table
 from ektp.warehouse.transactions import lock_for_write, transaction
-from ektp.warehouse.tuning import analyze, estimated_rows, indexes_dropped, tune_set_based_statements
+from ektp.warehouse.tuning import (
+    analyze,
+    estimated_rows,
+    indexes_dropped,
+    local_settings,
+    tune_set_based_statements,
+)
 
 __all__ = [
     "SCHEMAS", "WarehouseBusy", "WarehouseError", "WarehouseNotDefined", "WriteBehind", "analyze", "bulk_insert",
     "command_engine", "configuration_problem", "describe_db_error", "describe_warehouse", "estimated_rows",
-    "indexes_dropped", "insert_frame", "is_sqlite", "lock_for_write", "make_engine", "migrate", "query", "run_sql",
-    "rowcounts", "run_sql_many", "statements", "stream", "table", "transaction", "tune_set_based_statements",
+    "indexes_dropped", "insert_frame", "is_sqlite", "local_settings", "lock_for_write", "make_engine", "migrate",
+    "query", "run_sql", "rowcounts", "run_sql_many", "statements", "stream", "table", "transaction",
+    "tune_set_based_statements",
 ]

@@ -1,7 +1,9 @@
 """SQL files: ``sql/<stage>/<verb>_<object>.sql``, written for PostgreSQL, run on either warehouse.
 
-For SQLite the loader drops what SQLite lacks (schemas, comments, ``COLLATE "C"``) and spells ``CREATE OR
-REPLACE VIEW`` as drop-and-create, nothing else, so both warehouses run the same statements.
+For SQLite the loader drops what SQLite lacks (schemas, comments, ``COLLATE "C"``), spells ``CREATE OR
+REPLACE VIEW`` as drop-and-create and renames the few functions SQLite has under another name
+(``_SQLITE_FUNCTIONS``: ``json_agg`` is ``json_group_array``), nothing else, so both warehouses run the same
+statements.
 A line ``\\ir <path>`` (psql's include, relative to the including file) is replaced by that file's text: how
 statements share one part, e.g. the card stages of ``sql/shared/card_stages.sql``.
 Values are always bound parameters; identifiers come only from code.
@@ -26,6 +28,9 @@ _SCHEMA_PREFIX = re.compile(r"\b(?:" + "|".join(SCHEMAS) + r")\.")
 _PG_COLLATE_C = re.compile(r'\s+COLLATE\s+"C"', re.IGNORECASE)  # SQLite's default (BINARY) is already code-point order
 _SQLITE_SKIP = re.compile(r"^\s*(CREATE SCHEMA|COMMENT ON|GRANT|REVOKE)\b", re.IGNORECASE)
 _CREATE_OR_REPLACE_VIEW = re.compile(r"^\s*CREATE\s+OR\s+REPLACE\s+VIEW\s+(\S+)", re.IGNORECASE)
+#: PostgreSQL functions SQLite has under another name, with the same result (JSON text of an array of the values)
+_SQLITE_FUNCTIONS = {"json_agg": "json_group_array"}
+_SQLITE_FUNCTION_CALL = re.compile(r"\b(" + "|".join(_SQLITE_FUNCTIONS) + r")\s*\(", re.IGNORECASE)
 _INCLUDE = re.compile(r"^\\ir\s+(\S+)[ \t]*$", re.MULTILINE)
 
 
@@ -49,12 +54,14 @@ def statements(name: str, dialect: str) -> list[str]:
 
 def for_dialect(text: str, dialect: str) -> list[str]:
     """SQL text written for PostgreSQL as statements for ``dialect`` (split on ``;`` at line ends, comments
-    dropped; for SQLite without schemas, comments, grants and ``COLLATE "C"``, and views replaced by drop and
-    create)."""
+    dropped; for SQLite without schemas, comments, grants and ``COLLATE "C"``, views replaced by drop and
+    create, and functions renamed)."""
     body = re.sub(r"--[^\n]*", "", text)
     parts = [p.strip() for p in re.split(r";\s*(?:\n|$)", body) if p.strip()]
     if dialect == "sqlite":
-        parts = [_PG_COLLATE_C.sub("", _SCHEMA_PREFIX.sub("", p)) for p in parts if not _SQLITE_SKIP.match(p)]
+        parts = [_SQLITE_FUNCTION_CALL.sub(lambda f: _SQLITE_FUNCTIONS[f.group(1).lower()] + "(",
+                                           _PG_COLLATE_C.sub("", _SCHEMA_PREFIX.sub("", p)))
+                 for p in parts if not _SQLITE_SKIP.match(p)]
         parts = [q for p in parts for q in _sqlite_replace_view(p)]
     return parts
 

@@ -34,6 +34,21 @@ def tune_set_based_statements(conn: Connection, work_mem: str = "64MB", random_p
                                                               "random_page_cost": random_page_cost})
 
 
+@contextmanager
+def local_settings(conn: Connection, **values: str) -> Iterator[None]:
+    """PostgreSQL: these settings for the statements run inside only (``SET LOCAL``, then the transaction's
+    values again), for one statement that needs them. Names come from code only. SQLite: nothing."""
+    if is_sqlite(conn):
+        yield
+        return
+    before = {name: run_sql(conn, "warehouse/select_setting", {"name": name}).scalar_one() for name in values}
+    for name, value in values.items():
+        run_sql(conn, "warehouse/set_local_setting", {"name": name, "value": value})
+    yield
+    for name, value in before.items():
+        run_sql(conn, "warehouse/set_local_setting", {"name": name, "value": value})
+
+
 def estimated_rows(conn: Connection, qualified: str) -> int:
     """PostgreSQL's estimate of a table's rows (``pg_class.reltuples``, kept by ANALYZE); 0 when unknown or SQLite."""
     if is_sqlite(conn):

@@ -38,6 +38,21 @@ def test_validating_a_frame_leaves_scipy_stats_and_altair_unimported():
     assert found["rejected"][1] is True  # the suite really ran: "x" is not a NIK
 
 
+def test_preparing_batch_rows_first_leaves_scipy_stats_and_altair_unimported():
+    # a load prepares its rows (ektp.ingest.gx_expectations' date parsers) before it loads a suite
+    found = _run("""
+        import json, sys
+        import pandas as pd
+        from ektp.ingest.validation import prepare_batch
+        frame = pd.DataFrame({c: ["x"] for c in ("batch_id", "site_code", "site_name", "operator_id", "recorded_at",
+                                                 "nik", "full_name", "birth_date", "sex", "kelurahan_code")})
+        prepare_batch(frame, pd.Series(["2026-11-02"]))
+        print(json.dumps({"loaded": [m for m in ("scipy.stats", "altair") if m in sys.modules],
+                          "gx": "great_expectations" in sys.modules}))
+    """)
+    assert found == {"loaded": [], "gx": True}
+
+
 def test_a_deferred_module_is_the_real_one_once_used():
     found = _run("""
         import json, sys

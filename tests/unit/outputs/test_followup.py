@@ -211,3 +211,50 @@ def test_suggestions_a_block_at_a_time_are_those_of_all_candidates_at_once(resid
     in_blocks = {key: [(r.nik, score) for r, score in ranked]
                  for key, ranked in followup.suggest_in_blocks(queries, _blocks_of(cands), limit, 50.0).items()}
     assert in_blocks == at_once
+
+
+@given(name=st.floats(0, 100, width=32), birth=st.booleans(), sex=st.booleans(), nik=st.booleans(),
+       min_score=st.floats(0, 110))
+@settings(max_examples=2000, deadline=None)
+def test_a_name_under_the_cutoff_is_never_kept(name, birth, sex, nik, min_score):
+    """``cdist``'s score_cutoff may drop a pair whose name scores under ``name_cutoff``: such a pair never
+    reaches the minimum score, computed as suggest computes it (float32 name, float64 sum, rounded to 0.1)."""
+    import numpy as np
+
+    bonus = followup.SAME_BIRTH_DATE * birth + followup.SAME_SEX * sex + followup.NIK_ONE_TYPO * nik
+    cutoff = followup.name_cutoff(min_score, bonus)
+    total = (followup.NAME_WEIGHT * np.array([name], dtype=np.float32) + followup.SAME_BIRTH_DATE * np.array([birth])
+             + followup.SAME_SEX * np.array([sex]) + followup.NIK_ONE_TYPO * np.array([nik]))
+    if np.round(total.astype(np.float64), 1)[0] >= min_score:
+        assert name >= cutoff
+    assert followup.name_cutoff(min_score, bonus) >= followup.name_cutoff(min_score, bonus + 5) >= 0
+
+
+def test_the_name_cutoffs_of_the_night():
+    """75 points: a name of at least 64.2 with the birth date's 20, 92.8 without; one point of margin below."""
+    assert followup.name_cutoff(75.0, 30.0) == 63.0
+    assert followup.name_cutoff(75.0, 10.0) == 91.0
+    assert followup.name_cutoff(20.0, 30.0) == 0.0
+
+
+_LETTERS = "ab iÄ-\t"
+
+
+@given(residents=st.lists(st.tuples(st.text(_LETTERS, max_size=8), st.sampled_from(_DAYS), st.sampled_from("LP"),
+                                    st.sampled_from(_KELURAHAN)), max_size=25),
+       captured=st.lists(st.tuples(st.text(_LETTERS, max_size=8), st.sampled_from([*_DAYS, None]),
+                                   st.sampled_from(["L", "P", None]), st.sampled_from([*_KELURAHAN, "x", None]),
+                                   st.integers(0, 30)), min_size=1, max_size=6),
+       limit=st.integers(1, 4), min_score=st.sampled_from([30.0, 50.0, 60.0, 75.0, 80.0, 90.0]))
+@settings(max_examples=300, deadline=None)
+def test_any_names_a_block_at_a_time_score_as_all_candidates_at_once(residents, captured, limit, min_score):
+    """Names of every kind (so name scores all over 0-100, many near each cutoff) and several minimum scores."""
+    cands = _cands(*[(f"3174{k:012d}", name, day, sex, kel) for k, (name, day, sex, kel) in enumerate(residents)])
+    queries = [Query(("f.csv", n), f"{(31, 32, 35, 'ab')[k % 4]}74{k:012d}" if k % 3 else f"3174{k + 1:012d}", name,
+                     day, sex, kel)
+               for n, (name, day, sex, kel, k) in enumerate(captured)]
+    at_once = {key: [(cands.nik[i], score) for i, score in ranked]
+               for key, ranked in suggest(queries, cands, limit, min_score=min_score).items()}
+    in_blocks = {key: [(r.nik, score) for r, score in ranked]
+                 for key, ranked in followup.suggest_in_blocks(queries, _blocks_of(cands), limit, min_score).items()}
+    assert in_blocks == at_once

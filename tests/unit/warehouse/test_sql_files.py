@@ -31,6 +31,9 @@ HOSTILE = ["x'); DROP TABLE ektp_ingest.recording; --", "' OR '1'='1", ":run_id"
      ["SELECT 1", "SELECT 2"], ["SELECT 1", "SELECT 2"]),
     ("SELECT ';' AS semicolon_inside_a_line", ["SELECT ';' AS semicolon_inside_a_line"],
      ["SELECT ';' AS semicolon_inside_a_line"]),
+    ("SELECT CAST(json_agg(a.nik) AS TEXT), JSON_AGG (b) FROM my_json_agg(1)",  # SQLite's name for the function
+     ["SELECT CAST(json_agg(a.nik) AS TEXT), JSON_AGG (b) FROM my_json_agg(1)"],
+     ["SELECT CAST(json_group_array(a.nik) AS TEXT), json_group_array(b) FROM my_json_agg(1)"]),
 ])
 def test_statements_for_each_warehouse(text, postgresql, sqlite):
     assert for_dialect(text, "postgresql") == postgresql
