@@ -153,9 +153,13 @@ def write_coverage_report(published: dict | None, logical_date: datetime | None,
     # PostgreSQL: the HTML reports (read-only, their own connection) in a thread beside the lists, so one side's
     # Python runs while the other waits for the warehouse (docs/decisions.md). SQLite: one after the other.
     # plotly looks numpy and pandas up in sys.modules without importing them: one the lists' thread is importing
-    # at that moment would be half initialised there ("partially initialized module 'numpy'"). Whole first.
+    # at that moment would be half initialised there ("partially initialized module 'numpy'"). Whole first, with
+    # the report's own libraries, so neither thread imports a module the other is in the middle of.
+    import jinja2  # noqa: F401
     import numpy  # noqa: F401
     import pandas  # noqa: F401
+    import plotly.graph_objects  # noqa: F401
+    import plotly.offline  # noqa: F401
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ektp-report") as pool:
         reports = None if is_sqlite(engine) else pool.submit(report.write_reports, engine, days, cfg.report_dir)

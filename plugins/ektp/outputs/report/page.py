@@ -55,6 +55,19 @@ class Table:
     total: list[dict] | None
     empty: str
 
+    @property
+    def body(self) -> Any:
+        """The rows as the template's cell markup, one ``<tr>`` a line, escaped as autoescape does: a Jinja loop
+        over the national report's 96,000 cells was a third of its render."""
+        from markupsafe import Markup, escape
+
+        def td(cell: dict) -> str:
+            numeric = ' class="num"' if cell["numeric"] else ""
+            return (f'<td{numeric} data-col="{escape(cell["key"])}" data-value="{escape(cell["value"])}">'
+                    f'{escape(cell["shown"])}</td>')
+
+        return Markup("\n".join("<tr>" + "".join(td(c) for c in row) + "</tr>" for row in self.rows))
+
 
 def _cell(row: dict, col: Col, _: Texts) -> dict:
     from ektp.core.reasons import describe
